@@ -1,0 +1,13 @@
+namespace Cake.Frosting;
+
+// Extensions beyond Cake.Frosting's API. Only the program's composition root uses them;
+// task code never does, so tasks compile unchanged against the Cake.Frosting package.
+
+/// <summary>One build argument, for --help and for rejecting unknown argument names.</summary>
+public sealed record ArgumentDescription(string Name, string Type, string Default, string Description, string AlsoSetBy = "");
+
+/// <summary>Registered by the application: the build arguments it understands.</summary>
+public interface IArgumentCatalog
+{
+    IReadOnlyList<ArgumentDescription> Arguments { get; }
+}

@@ -1,0 +1,256 @@
+using System.Reflection;
+using Cake.Cli;
+using Cake.Core;
+using Cake.Core.Configuration;
+using Cake.Core.Diagnostics;
+using Cake.Core.IO;
+using Cake.Core.Scripting;
+using Microsoft.Extensions.DependencyInjection;
+using Spectre.Console;
+
+namespace Cake.Frosting;
+
+/// <summary>Validates a parsed command line against the task graph and runs it in the requested mode.</summary>
+internal sealed class HostRunner(IServiceProvider provider, CommandLine command, ICakeLog log)
+{
+    internal const string SkippedByOption = "Skipped by --skip";
+
+    public async Task<int> RunAsync()
+    {
+        IReadOnlyList<TaskDefinition> tasks;
+        IScriptHost host;
+        try
+        {
+            if (command.Mode == HostMode.Version)
+            {
+                var entry = Assembly.GetEntryAssembly()?.GetName();
+                provider.GetRequiredService<IConsole>().WriteLine(
+                    $"{entry?.Name} {entry?.Version} (Cake {typeof(ICakeContext).Assembly.GetName().Version})");
+                return ExitCodes.Success;
+            }
+
+            if (command.Mode == HostMode.Info)
+            {
+                new InfoFeature(new VersionResolver()).Run(provider.GetRequiredService<IConsole>());
+                return ExitCodes.Success;
+            }
+
+            SetWorkingDirectory();
+            tasks = TaskCatalog.Discover(provider.GetServices<IFrostingTask>().Select(t => t.GetType().Assembly))
+                .Where(d => provider.GetServices<IFrostingTask>().Any(t => t.GetType() == d.Type))
+                .ToList();
+
+            if (command.Mode == HostMode.Help)
+            {
+                new HostHelp(provider.GetRequiredService<IAnsiConsole>(), tasks, provider.GetService<IArgumentCatalog>()).Write();
+                return ExitCodes.Success;
+            }
+
+            ValidateArgumentNames();
+            ValidateTaskNames(tasks);
+            _ = provider.GetRequiredService<ICakeConfiguration>();
+            var context = provider.GetRequiredService<IFrostingContext>();
+            host = CreateScriptHost(context);
+            Register(host, context, tasks);
+        }
+        catch (Exception ex)
+        {
+            return ConfigurationError(Unwrap(ex));
+        }
+
+        try
+        {
+            host.Settings.SetTargets(command.Targets);
+            if (command.Exclusive)
+            {
+                host.Settings.UseExclusiveTarget();
+            }
+
+            await host.RunTargetsAsync(command.Targets).ConfigureAwait(false);
+            return ExitCodes.Success;
+        }
+        catch (Exception ex)
+        {
+            var error = Unwrap(ex);
+            var code = ExceptionLogger.LogException(log, error);
+            return code == 0 ? ExitCodes.Failure : code;
+        }
+    }
+
+    private int ConfigurationError(Exception error)
+    {
+        var code = error is CakeException { ExitCode: > 0 } cake ? cake.ExitCode : ExitCodes.Usage;
+        if (log.Verbosity >= Verbosity.Diagnostic)
+        {
+            log.Error("Error: {0}", error);
+        }
+        else
+        {
+            log.Error("Error: {0}", error.Message);
+        }
+
+        return code;
+    }
+
+    private static Exception Unwrap(Exception ex)
+    {
+        while (ex is TargetInvocationException or AggregateException && ex.InnerException is not null)
+        {
+            ex = ex.InnerException;
+        }
+
+        return ex;
+    }
+
+    private void SetWorkingDirectory()
+    {
+        var environment = provider.GetRequiredService<ICakeEnvironment>();
+        var path = command.WorkingDirectory is { } given
+            ? new DirectoryPath(given)
+            : provider.GetService<WorkingDirectory>()?.Path;
+        if (path is null)
+        {
+            return;
+        }
+
+        var absolute = path.MakeAbsolute(environment);
+        if (!Directory.Exists(absolute.FullPath))
+        {
+            throw new UsageException($"Working directory '{absolute.FullPath}' does not exist.");
+        }
+
+        environment.WorkingDirectory = absolute;
+    }
+
+    private void ValidateArgumentNames()
+    {
+        if (provider.GetService<IArgumentCatalog>() is not { } catalog)
+        {
+            return;
+        }
+
+        var known = catalog.Arguments.Select(a => a.Name).ToList();
+        foreach (var name in command.Arguments.Keys)
+        {
+            if (!known.Contains(name, StringComparer.OrdinalIgnoreCase))
+            {
+                var all = known.Concat(CommandLine.HostOptions.Select(o => o.Name));
+                throw new UsageException($"Unknown option '--{name}'. {NameSuggestion.DidYouMean(name, all)}See --help for the valid options.");
+            }
+        }
+    }
+
+    private void ValidateTaskNames(IReadOnlyList<TaskDefinition> tasks)
+    {
+        var names = tasks.Select(t => t.Name).ToList();
+        var targets = command.Mode == HostMode.Description ? [] : command.Targets;
+        foreach (var (kind, name) in targets.Select(t => ("target", t)).Concat(command.Skip.Select(s => ("task to skip", s))))
+        {
+            if (!names.Contains(name, StringComparer.OrdinalIgnoreCase))
+            {
+                throw new UsageException(
+                    $"Unknown {kind} '{name}'. {NameSuggestion.DidYouMean(name, names)}Valid targets: {string.Join(", ", names.Order(StringComparer.Ordinal))}.");
+            }
+        }
+
+        foreach (var task in tasks)
+        {
+            foreach (var edge in task.DependsOn.Concat(task.DependeeOf).Where(e => !names.Contains(e, StringComparer.OrdinalIgnoreCase)))
+            {
+                throw new UsageException($"Task '{task.Name}' refers to '{edge}', which is not registered.");
+            }
+        }
+    }
+
+    private IScriptHost CreateScriptHost(IFrostingContext context)
+    {
+        var engine = provider.GetRequiredService<ICakeEngine>();
+        return command.Mode switch
+        {
+            HostMode.DryRun => new DryRunScriptHost<IFrostingContext>(engine, context, log),
+            HostMode.Tree => new TreeScriptHost(engine, context, provider.GetRequiredService<IConsole>()),
+            HostMode.Description => new DescriptionScriptHost(engine, context, provider.GetRequiredService<IAnsiConsole>()),
+            _ => new BuildScriptHost<IFrostingContext>(
+                engine,
+                provider.GetRequiredService<IExecutionStrategy>(),
+                context,
+                provider.GetRequiredService<ICakeReportPrinter>(),
+                provider.GetRequiredService<ICakeConfiguration>(),
+                log),
+        };
+    }
+
+    private void Register(IScriptHost host, IFrostingContext context, IReadOnlyList<TaskDefinition> tasks)
+    {
+        foreach (var setup in provider.GetServices<IFrostingSetup>())
+        {
+            host.Setup(info => setup.Setup(context, info));
+        }
+
+        foreach (var teardown in provider.GetServices<IFrostingTeardown>())
+        {
+            host.Teardown(info => teardown.Teardown(context, info));
+        }
+
+        foreach (var setup in provider.GetServices<IFrostingTaskSetup>())
+        {
+            host.TaskSetup(info => setup.Setup(context, info));
+        }
+
+        foreach (var teardown in provider.GetServices<IFrostingTaskTeardown>())
+        {
+            host.TaskTeardown(info => teardown.Teardown(context, info));
+        }
+
+        var instances = provider.GetServices<IFrostingTask>().ToList();
+        var skip = new HashSet<string>(command.Skip, StringComparer.OrdinalIgnoreCase);
+        foreach (var definition in tasks)
+        {
+            var task = instances.First(t => t.GetType() == definition.Type);
+            var builder = host.Task(definition.Name);
+            if (definition.Description is { } description)
+            {
+                builder.Description(description);
+            }
+
+            foreach (var dependency in definition.DependsOn)
+            {
+                builder.IsDependentOn(dependency);
+            }
+
+            foreach (var dependee in definition.DependeeOf)
+            {
+                builder.IsDependeeOf(dependee);
+            }
+
+            if (skip.Contains(definition.Name))
+            {
+                builder.WithCriteria(false, SkippedByOption);
+            }
+
+            if (TaskCatalog.Overrides(definition.Type, nameof(IFrostingTask.ShouldRun)))
+            {
+                builder.WithCriteria(_ => task.ShouldRun(context), $"{definition.Name} decided not to run");
+            }
+
+            builder.Does(_ => task.RunAsync(context));
+
+            if (TaskCatalog.Overrides(definition.Type, nameof(IFrostingTask.OnError)))
+            {
+                builder.OnError(ex => task.OnError(ex, context));
+            }
+
+            if (TaskCatalog.Overrides(definition.Type, nameof(IFrostingTask.Finally)))
+            {
+                builder.Finally(() => task.Finally(context));
+            }
+
+            if (definition.ContinueOnError)
+            {
+                var name = definition.Name;
+                builder.ContinueOnError();
+                builder.ReportError(ex => log.Warning("{0} failed and the build continues (ContinueOnError): {1}", name, Unwrap(ex).Message));
+            }
+        }
+    }
+}

@@ -1,0 +1,140 @@
+using System.Text.RegularExpressions;
+using Cake.Core;
+using Cake.Core.Diagnostics;
+using Cake.Frosting;
+using Storytailor.Build.Reporting;
+using Storytailor.Core;
+
+namespace Storytailor.Build.Context;
+
+/// <summary>
+/// The typed, validated state of one build: parameters, paths and the shared services tasks use.
+/// Every parameter is read and validated here, before the first task runs; problems are
+/// reported together as a configuration error (exit code 2).
+/// </summary>
+public sealed partial class BuildContext : FrostingContext
+{
+    public BuildContext(ICakeContext context, SecretRedactor redactor, SkipReasons skipReasons)
+        : base(context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        Redactor = redactor;
+        SkipReasons = skipReasons;
+        var reader = new ParameterReader(context.Arguments, context.Environment, context.Configuration);
+
+        var working = context.Environment.WorkingDirectory.FullPath;
+        AppRoot = Path.GetFullPath(reader.Read(BuildParameters.AppRoot), working);
+        if (!Directory.Exists(AppRoot))
+        {
+            reader.Fail($"App root '{AppRoot}' does not exist (--{BuildParameters.AppRoot.Name}).");
+        }
+
+        ArtifactsDirectory = Path.GetFullPath(reader.Read(BuildParameters.Artifacts), working);
+        DeploymentEnvironment = reader.Read(BuildParameters.Environment);
+        CoverageThreshold = reader.Read(BuildParameters.CoverageThreshold);
+        SkipTests = reader.Read(BuildParameters.SkipTests);
+        SkipTestsReason = reader.Read(BuildParameters.Reason).Trim();
+        if (SkipTests && SkipTestsReason.Length == 0)
+        {
+            reader.Fail("--skip-tests needs a reason: add --reason=\"why the tests are skipped\".");
+        }
+
+        ReleaseVersion = ReadReleaseVersion(reader, context.Environment.GetEnvironmentVariable("GITHUB_REF"));
+        Targets = context.Arguments.GetArguments("target").ToList();
+        ReadAreaParameters(reader);
+
+        if (reader.Errors.Count > 0)
+        {
+            throw new CakeException(ExitCodes.Usage, string.Join(System.Environment.NewLine, reader.Errors));
+        }
+
+        BuildLog = new CakeBuildLogAdapter(context.Log);
+        Artifacts = new ArtifactWriter(ArtifactsDirectory, redactor);
+        Commands = new CommandRunner(BuildLog, redactor);
+    }
+
+    public string AppRoot { get; }
+
+    public string ArtifactsDirectory { get; }
+
+    public DeploymentEnvironment DeploymentEnvironment { get; }
+
+    public double CoverageThreshold { get; }
+
+    public bool SkipTests { get; }
+
+    public string SkipTestsReason { get; }
+
+    /// <summary>The release version vMAJOR.MINOR.PATCH, or null when neither --tag nor a tag ref gives one.</summary>
+    public string? ReleaseVersion { get; }
+
+    public IReadOnlyList<string> Targets { get; }
+
+    public SecretRedactor Redactor { get; }
+
+    public SkipReasons SkipReasons { get; }
+
+    public IBuildLog BuildLog { get; }
+
+    public ArtifactWriter Artifacts { get; }
+
+    public CommandRunner Commands { get; }
+
+    /// <summary>Records why a task does not run and returns false, for use in ShouldRun.</summary>
+    public bool Skip(object task, string reason)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        SkipReasons.Record(TaskCatalogName(task.GetType()), reason);
+        return false;
+    }
+
+    internal static string TaskCatalogName(Type type) =>
+        type.GetCustomAttributes(typeof(TaskNameAttribute), false).OfType<TaskNameAttribute>().FirstOrDefault()?.Name ?? type.Name;
+
+    /// <summary>Where each area of the build reads its own parameters (see the other parts of this class).</summary>
+    partial void ReadAreaParameters(ParameterReader reader);
+
+    private static string? ReadReleaseVersion(ParameterReader reader, string? githubRef)
+    {
+        var tag = reader.Read(BuildParameters.Tag);
+        if (tag.Length > 0)
+        {
+            if (!ReleaseTag().IsMatch(tag))
+            {
+                reader.Fail($"--tag '{tag}' is not a release version. Expected vMAJOR.MINOR.PATCH, e.g. v1.2.3.");
+                return null;
+            }
+
+            return tag;
+        }
+
+        const string prefix = "refs/tags/";
+        if (githubRef is not null && githubRef.StartsWith(prefix, StringComparison.Ordinal))
+        {
+            var fromRef = githubRef[prefix.Length..];
+            if (ReleaseTag().IsMatch(fromRef))
+            {
+                return fromRef;
+            }
+
+            reader.Fail($"GITHUB_REF tag '{fromRef}' is not a release version. Expected vMAJOR.MINOR.PATCH, e.g. v1.2.3.");
+        }
+
+        return null;
+    }
+
+    [GeneratedRegex(@"^v(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")]
+    private static partial Regex ReleaseTag();
+}
+
+/// <summary>Cake's log seen through the services' logging port.</summary>
+public sealed class CakeBuildLogAdapter(ICakeLog log) : IBuildLog
+{
+    public void Information(string message) => log.Write(Verbosity.Normal, LogLevel.Information, "{0}", message);
+
+    public void Warning(string message) => log.Write(Verbosity.Minimal, LogLevel.Warning, "{0}", message);
+
+    public void Error(string message) => log.Write(Verbosity.Quiet, LogLevel.Error, "{0}", message);
+
+    public void Verbose(string message) => log.Write(Verbosity.Verbose, LogLevel.Verbose, "{0}", message);
+}

@@ -1,0 +1,52 @@
+using Cake.Common.Build;
+using Cake.Core;
+using Cake.Frosting;
+using Storytailor.Build.Secrets;
+
+namespace Storytailor.Build.Context;
+
+/// <summary>Before the first task: mask secrets in GitHub's log and prepare the artifacts folder.</summary>
+public sealed class BuildLifetime : FrostingLifetime<BuildContext>
+{
+    public override void Setup(BuildContext context, ISetupContext info)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var github = context.GitHubActions();
+        if (github.IsRunningOnGitHubActions)
+        {
+            foreach (var value in SecretEnvironment.SecretValues(SecretEnvironment.Current()))
+            {
+                github.Commands.SetSecret(value);
+            }
+        }
+
+        Directory.CreateDirectory(context.ArtifactsDirectory);
+    }
+
+    public override void Teardown(BuildContext context, ITeardownContext info)
+    {
+    }
+}
+
+/// <summary>Around every task: a collapsible log group when running on GitHub Actions.</summary>
+public sealed class TaskLifetime : FrostingTaskLifetime<BuildContext>
+{
+    public override void Setup(BuildContext context, ITaskSetupContext info)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(info);
+        if (context.GitHubActions().IsRunningOnGitHubActions)
+        {
+            context.GitHubActions().Commands.StartGroup(info.Task.Name);
+        }
+    }
+
+    public override void Teardown(BuildContext context, ITaskTeardownContext info)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (context.GitHubActions().IsRunningOnGitHubActions)
+        {
+            context.GitHubActions().Commands.EndGroup();
+        }
+    }
+}

@@ -1,0 +1,53 @@
+using System.Reflection;
+using Cake.Frosting;
+using static Storytailor.Build.Context.ParameterParsers;
+
+namespace Storytailor.Build.Context;
+
+/// <summary>The environment a target deploys to or checks.</summary>
+public enum DeploymentEnvironment
+{
+    Staging,
+    Production,
+}
+
+/// <summary>Every parameter of the build, declared once. --help lists them from here.</summary>
+public static partial class BuildParameters
+{
+    public static readonly Parameter<string> AppRoot = new(
+        "app-root", "Folder of the application the build runs against", "example", Text, "path");
+
+    public static readonly Parameter<DeploymentEnvironment> Environment = new(
+        "environment", "Environment to deploy to or check: staging or production", DeploymentEnvironment.Staging,
+        Choice<DeploymentEnvironment>(), "staging|production", "staging");
+
+    public static readonly Parameter<string> Tag = new(
+        "tag", "Release version vMAJOR.MINOR.PATCH (default: the tag in GITHUB_REF)", string.Empty, Text, "vX.Y.Z", "(from GITHUB_REF)");
+
+    public static readonly Parameter<double> CoverageThreshold = new(
+        "coverage-threshold", "Minimum test coverage in percent (lines, statements, functions, branches)", 90, Number(0, 100), "percent");
+
+    public static readonly Parameter<bool> SkipTests = new(
+        "skip-tests", "Emergency only: skip the test stages; needs --reason", false, Flag, "bool");
+
+    public static readonly Parameter<string> Reason = new(
+        "reason", "Why the tests are skipped (required with --skip-tests)", string.Empty, Text, "text", "(none)");
+
+    public static readonly Parameter<string> Artifacts = new(
+        "artifacts", "Folder for build outputs and reports", "artifacts", Text, "path");
+
+    /// <summary>All declared parameters (public static fields of this class).</summary>
+    public static IReadOnlyList<Parameter> All { get; } = typeof(BuildParameters)
+        .GetFields(BindingFlags.Public | BindingFlags.Static)
+        .Select(f => f.GetValue(null))
+        .OfType<Parameter>()
+        .ToList();
+}
+
+/// <summary>Tells the host which arguments exist, for --help and for rejecting unknown ones.</summary>
+public sealed class BuildArgumentCatalog : IArgumentCatalog
+{
+    public IReadOnlyList<ArgumentDescription> Arguments { get; } = BuildParameters.All
+        .Select(p => new ArgumentDescription(p.Name, p.TypeName, p.DefaultText, p.Description, $"{p.EnvironmentVariable}, cake.config {p.ConfigKey.Replace('_', '.')}"))
+        .ToList();
+}

@@ -1,0 +1,16 @@
+using Cake.Frosting;
+
+namespace Storytailor.Build.Tasks.Ci;
+
+[TaskName("Ci")]
+[TaskDescription("Continuous integration: every quality, test and validation stage")]
+[IsDependentOn(typeof(Lint))]
+[IsDependentOn(typeof(Typecheck))]
+[IsDependentOn(typeof(FormatCheck))]
+[IsDependentOn(typeof(UnitTests))]
+public sealed class CiTarget : FrostingTask;
+
+[TaskName("Default")]
+[TaskDescription("What runs without --target: Ci")]
+[IsDependentOn(typeof(CiTarget))]
+public sealed class DefaultTarget : FrostingTask;
