@@ -86,7 +86,7 @@ public sealed class CakeHost
         var services = new ServiceCollection();
         services.UseModule(new CoreModule());
         services.AddCakeDiagnostics();
-        services.AddSingleton<IAnsiConsole>(_ => AnsiConsole.Console);
+        services.AddSingleton<IAnsiConsole>(_ => ConsoleWithWidth(AnsiConsole.Console));
         services.AddSingleton<ICakeReportPrinter, CakeSpectreReportPrinter>();
         services.AddSingleton<ICakeArguments>(_ => new CakeArguments(ArgumentLookup(command)));
         services.AddSingleton<ICakeConfiguration>(p => ReadConfiguration(p, command));
@@ -107,6 +107,20 @@ public sealed class CakeHost
         }
 
         return services.BuildServiceProvider();
+    }
+
+    /// <summary>
+    /// When output goes to a file or a CI log there is no terminal width; tables then use COLUMNS
+    /// or a width wide enough not to wrap names and messages.
+    /// </summary>
+    private static IAnsiConsole ConsoleWithWidth(IAnsiConsole console)
+    {
+        if (Console.IsOutputRedirected)
+        {
+            console.Profile.Width = int.TryParse(Environment.GetEnvironmentVariable("COLUMNS"), out var columns) && columns > 40 ? columns : 200;
+        }
+
+        return console;
     }
 
     private static ILookup<string, string> ArgumentLookup(CommandLine command) =>

@@ -20,7 +20,7 @@ public sealed partial class BuildContext : FrostingContext
         ArgumentNullException.ThrowIfNull(context);
         Redactor = redactor;
         SkipReasons = skipReasons;
-        var reader = new ParameterReader(context.Arguments, context.Environment, context.Configuration);
+        var reader = new ParameterReader(context.Arguments, context.Environment.GetEnvironmentVariable, context.Configuration);
 
         var working = context.Environment.WorkingDirectory.FullPath;
         AppRoot = Path.GetFullPath(reader.Read(BuildParameters.AppRoot), working);

@@ -16,7 +16,7 @@ public enum ParameterSource
 /// Reads parameters with Cake's precedence (argument &gt; environment variable &gt; cake.config &gt; default),
 /// collecting every problem so that they are all reported at once.
 /// </summary>
-public sealed class ParameterReader(ICakeArguments arguments, ICakeEnvironment environment, ICakeConfiguration configuration)
+public sealed class ParameterReader(ICakeArguments arguments, Func<string, string?> environment, ICakeConfiguration configuration)
 {
     private readonly List<string> _errors = [];
     private readonly Dictionary<string, ParameterSource> _sources = new(StringComparer.Ordinal);
@@ -57,7 +57,7 @@ public sealed class ParameterReader(ICakeArguments arguments, ICakeEnvironment e
             return (arguments.GetArguments(parameter.Name).Last(), ParameterSource.Argument, $"--{parameter.Name}");
         }
 
-        var fromEnvironment = environment.GetEnvironmentVariable(parameter.EnvironmentVariable);
+        var fromEnvironment = environment(parameter.EnvironmentVariable);
         if (!string.IsNullOrEmpty(fromEnvironment))
         {
             return (fromEnvironment, ParameterSource.Environment, $"environment variable {parameter.EnvironmentVariable}");
