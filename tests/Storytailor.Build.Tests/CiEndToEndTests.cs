@@ -11,6 +11,7 @@ public sealed class CiEndToEndTests
     private const string Canary = "canary-8e2d7c41-openai-key";
 
     private TemporaryFolder _workspace = null!;
+    private AdvisoryStandIn _advisories = null!;
     private string _installedApp = null!;
     private BuildRun _passing = null!;
     private string _passingArtifacts = null!;
@@ -19,6 +20,7 @@ public sealed class CiEndToEndTests
     public void RunCiOnACleanCopyOfTheExample()
     {
         _workspace = new TemporaryFolder("storytailor-ci-");
+        _advisories = new AdvisoryStandIn();
         _installedApp = CopyExample("passing");
 
         // The app's test script prints a secret and writes it into a coverage file: both must come out masked.
@@ -33,18 +35,22 @@ public sealed class CiEndToEndTests
         _passingArtifacts = Path.Combine(_workspace.Path, "passing-artifacts");
         _passing = BuildProgram.Run(
             BuildProgram.RepositoryRoot,
-            new Dictionary<string, string?> { ["OPENAI_API_KEY"] = Canary },
-            "--target=Ci", $"--app-root={_installedApp}", $"--artifacts={_passingArtifacts}");
+            new Dictionary<string, string?> { ["OPENAI_API_KEY"] = Canary, ["SNYK_TOKEN"] = null },
+            "--target=Ci", $"--app-root={_installedApp}", $"--artifacts={_passingArtifacts}", $"--audit-registry={_advisories.Url}");
     }
 
     [OneTimeTearDown]
-    public void DeleteCopies() => _workspace.Dispose();
+    public void DeleteCopies()
+    {
+        _advisories.Dispose();
+        _workspace.Dispose();
+    }
 
     [Test]
     public void Ci_passes_on_the_example_and_prints_the_task_report()
     {
         Assert.That(_passing.ExitCode, Is.EqualTo(0), _passing.ToString());
-        foreach (var stage in new[] { "Preflight", "Restore", "Lint", "Typecheck", "FormatCheck", "UnitTests", "Ci" })
+        foreach (var stage in new[] { "Preflight", "Restore", "Lint", "Typecheck", "FormatCheck", "UnitTests", "SecurityAudit", "SecretScan", "Compile", "Package", "TerraformValidate", "Database", "Ci" })
         {
             Assert.That(_passing.Output, Does.Match($@"{stage}\s+\d\d:\d\d:\d\d\.\d+\s+Succeeded"), stage);
         }
@@ -52,6 +58,10 @@ public sealed class CiEndToEndTests
         Assert.That(_passing.Output, Does.Match(@"Coverage lines\s+\d+\.\d\d%\s+required 90%\s+ok"));
         Assert.That(File.Exists(Path.Combine(_passingArtifacts, "coverage", "coverage-summary.json")));
         Assert.That(File.Exists(Path.Combine(_passingArtifacts, "coverage", "lcov.info")));
+        Assert.That(File.Exists(Path.Combine(_passingArtifacts, "manifest.json")));
+        Assert.That(File.Exists(Path.Combine(_passingArtifacts, "compliance.json")));
+        Assert.That(_passing.Output, Does.Match(@"SnykScan\s+-\s+Skipped\s+SNYK_TOKEN is not set"));
+        Assert.That(_advisories.Requests, Is.GreaterThan(0), "npm audit asked the advisory endpoint");
     }
 
     [Test]
@@ -125,7 +135,10 @@ public sealed class CiEndToEndTests
     }
 
     private BuildRun RunCi(string app, params string[] extra) =>
-        BuildProgram.Run(BuildProgram.RepositoryRoot, null, ["--target=Ci", "--skip=Restore", $"--app-root={app}", $"--artifacts={app}-artifacts", .. extra]);
+        BuildProgram.Run(
+            BuildProgram.RepositoryRoot,
+            new Dictionary<string, string?> { ["SNYK_TOKEN"] = null },
+            ["--target=Ci", "--skip=Restore", $"--app-root={app}", $"--artifacts={app}-artifacts", $"--audit-registry={_advisories.Url}", .. extra]);
 
     private string CopyExample(string name)
     {

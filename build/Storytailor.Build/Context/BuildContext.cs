@@ -41,7 +41,12 @@ public sealed partial class BuildContext : FrostingContext
 
         ReleaseVersion = ReadReleaseVersion(reader, context.Environment.GetEnvironmentVariable("GITHUB_REF"));
         Targets = context.Arguments.GetArguments("target").ToList();
-        ReadAreaParameters(reader);
+        AuditLevel = Storytailor.Checks.SeverityNames.Parse(reader.Read(BuildParameters.AuditLevel));
+        AuditRegistry = NullIfEmpty(reader.Read(BuildParameters.AuditRegistry));
+        SnykCli = reader.Read(BuildParameters.SnykCli);
+        DatabaseUrl = NullIfEmpty(reader.Read(BuildParameters.DatabaseUrl));
+        DefaultBranch = NullIfEmpty(reader.Read(BuildParameters.DefaultBranch));
+        SupabaseCli = Path.GetFullPath(reader.Read(BuildParameters.SupabaseCli), working);
 
         if (reader.Errors.Count > 0)
         {
@@ -91,8 +96,19 @@ public sealed partial class BuildContext : FrostingContext
     internal static string TaskCatalogName(Type type) =>
         type.GetCustomAttributes(typeof(TaskNameAttribute), false).OfType<TaskNameAttribute>().FirstOrDefault()?.Name ?? type.Name;
 
-    /// <summary>Where each area of the build reads its own parameters (see the other parts of this class).</summary>
-    partial void ReadAreaParameters(ParameterReader reader);
+    public Storytailor.Checks.Severity AuditLevel { get; }
+
+    public string? AuditRegistry { get; }
+
+    public string SnykCli { get; }
+
+    public string? DatabaseUrl { get; }
+
+    public string? DefaultBranch { get; }
+
+    public string SupabaseCli { get; }
+
+    private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
 
     private static string? ReadReleaseVersion(ParameterReader reader, string? githubRef)
     {

@@ -36,6 +36,26 @@ public static partial class BuildParameters
     public static readonly Parameter<string> Artifacts = new(
         "artifacts", "Folder for build outputs and reports", "artifacts", Text, "path");
 
+    public static readonly Parameter<string> AuditLevel = new(
+        "audit-level", "npm audit and Snyk fail on vulnerabilities at or above: info, low, moderate, high, critical", "high",
+        raw => Storytailor.Checks.SeverityNames.TryParse(raw, out _) ? raw.ToLowerInvariant() : throw new FormatException($"'{raw}' is not a severity. Valid values: info, low, moderate, high, critical."),
+        "severity");
+
+    public static readonly Parameter<string> AuditRegistry = new(
+        "audit-registry", "Registry whose advisory endpoint npm audit asks (default: npm's configured registry)", string.Empty, Text, "url", "(npm's)");
+
+    public static readonly Parameter<string> SnykCli = new(
+        "snyk-cli", "Path of the Snyk CLI, used when SNYK_TOKEN is set", "snyk", Text, "path");
+
+    public static readonly Parameter<string> DatabaseUrl = new(
+        "database-url", "A disposable PostgreSQL to validate migrations on (default: the build starts a throwaway one)", string.Empty, Text, "url", "(throwaway)");
+
+    public static readonly Parameter<string> DefaultBranch = new(
+        "default-branch", "Branch whose published migrations must not be edited", string.Empty, Text, "ref", "origin/main, else main");
+
+    public static readonly Parameter<string> SupabaseCli = new(
+        "supabase-cli", "Path of the Supabase CLI (installed by npm ci --prefix tools/supabase)", "tools/supabase/node_modules/.bin/supabase", Text, "path");
+
     /// <summary>All declared parameters (public static fields of this class).</summary>
     public static IReadOnlyList<Parameter> All { get; } = typeof(BuildParameters)
         .GetFields(BindingFlags.Public | BindingFlags.Static)

@@ -8,6 +8,12 @@ namespace Storytailor.Build.Tasks.Ci;
 [IsDependentOn(typeof(Typecheck))]
 [IsDependentOn(typeof(FormatCheck))]
 [IsDependentOn(typeof(UnitTests))]
+[IsDependentOn(typeof(Security.SecurityAudit))]
+[IsDependentOn(typeof(Security.SnykScanTask))]
+[IsDependentOn(typeof(Security.SecretScanTask))]
+[IsDependentOn(typeof(Build.Package))]
+[IsDependentOn(typeof(Infrastructure.TerraformValidate))]
+[IsDependentOn(typeof(Database.DatabaseChecks))]
 public sealed class CiTarget : FrostingTask;
 
 [TaskName("Default")]

@@ -1,0 +1,33 @@
+using Cake.Frosting;
+using Storytailor.Build.Adapters.Npm;
+using Storytailor.Build.Context;
+using Storytailor.Build.Tasks.Security;
+using Storytailor.Checks.Packaging;
+
+namespace Storytailor.Build.Tasks.Build;
+
+[TaskName("Compile")]
+[TaskDescription("Builds the app's packages (npm run build)")]
+[IsDependentOn(typeof(Ci.Restore))]
+public sealed class Compile : FrostingTask<BuildContext>
+{
+    public override void Run(BuildContext context) => new NpmScripts(context).RunScript("Compile", "build");
+}
+
+[TaskName("Package")]
+[TaskDescription("One reproducible zip per Lambda package (built code + production dependencies), with SHA-256 and artifacts/manifest.json")]
+[IsDependentOn(typeof(Compile))]
+public sealed class Package : AsyncFrostingTask<BuildContext>
+{
+    public override async Task RunAsync(BuildContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var result = await new LambdaPackager(context.Commands, context.Artifacts, context.BuildLog).PackageAsync(new PackagingSettings(context.AppRoot));
+        foreach (var artifact in result.Artifacts)
+        {
+            context.BuildLog.Information($"{artifact.FileName}: {artifact.Size:N0} bytes, {artifact.Files} files, sha256 {artifact.Sha256}, CodeSha256 {artifact.CodeSha256}");
+        }
+
+        StageResult.Require("Package", result.Outcome, result.Message, context);
+    }
+}

@@ -1,0 +1,19 @@
+using Cake.Core;
+using Storytailor.Build.Adapters.Npm;
+using Storytailor.Checks;
+
+namespace Storytailor.Build.Tasks.Security;
+
+/// <summary>Turns a check's outcome into the task's: a failure (or a check that could not run) fails the stage.</summary>
+internal static class StageResult
+{
+    public static void Require(string stage, StageOutcome outcome, string message, ICakeContext context)
+    {
+        if (outcome == StageOutcome.Failed)
+        {
+            throw StageFailure.Because($"{stage} failed: {message}");
+        }
+
+        context.Log.Write(Cake.Core.Diagnostics.Verbosity.Normal, Cake.Core.Diagnostics.LogLevel.Information, "{0}", $"{stage}: {message}");
+    }
+}

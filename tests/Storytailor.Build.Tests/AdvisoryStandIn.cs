@@ -1,0 +1,77 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Storytailor.Build.Tests;
+
+/// <summary>
+/// A local stand-in of the npm registry's advisory endpoint that reports no vulnerabilities,
+/// so that end-to-end Ci runs can perform a real npm audit on a machine whose registry refuses it.
+/// </summary>
+public sealed class AdvisoryStandIn : IDisposable
+{
+    private readonly HttpListener _listener = new();
+    private readonly Task _loop;
+
+    public AdvisoryStandIn()
+    {
+        var port = FreePort();
+        Url = $"http://127.0.0.1:{port}/";
+        _listener.Prefixes.Add(Url);
+        _listener.Start();
+        _loop = Task.Run(ServeAsync);
+    }
+
+    public string Url { get; }
+
+    public int Requests { get; private set; }
+
+    public void Dispose()
+    {
+        _listener.Stop();
+        _listener.Close();
+        try
+        {
+            _loop.Wait(TimeSpan.FromSeconds(5));
+        }
+        catch (AggregateException)
+        {
+            // The loop ends with the listener's disposal.
+        }
+    }
+
+    private async Task ServeAsync()
+    {
+        while (_listener.IsListening)
+        {
+            HttpListenerContext context;
+            try
+            {
+                context = await _listener.GetContextAsync();
+            }
+            catch (HttpListenerException)
+            {
+                return;
+            }
+            catch (ObjectDisposedException)
+            {
+                return;
+            }
+
+            Requests++;
+            var isBulk = context.Request.HttpMethod == "POST" && context.Request.Url!.AbsolutePath.EndsWith("/advisories/bulk", StringComparison.Ordinal);
+            context.Response.StatusCode = isBulk ? 200 : 404;
+            context.Response.ContentType = "application/json";
+            var body = Encoding.UTF8.GetBytes(isBulk ? "{}" : "{\"error\":\"not found\"}");
+            await context.Response.OutputStream.WriteAsync(body);
+            context.Response.Close();
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var socket = new TcpListener(IPAddress.Loopback, 0);
+        socket.Start();
+        return ((IPEndPoint)socket.LocalEndpoint).Port;
+    }
+}
