@@ -18,11 +18,11 @@ start_server() { # $1 = fast|delay|stall|router
     PORT=$port HOST=127.0.0.1 RATE_LIMIT_BURST=100000000 RATE_LIMIT_PER_SECOND=100000000 \
       node "$repo/example/packages/router/dist/server.js" >/dev/null 2>&1 &
   else
-    MODE="$1" STALL_AT=2 PORT=$port node "$here/server.js" >/dev/null 2>&1 &
+    MODE="$1" STALL_AT=4 PORT=$port node "$here/server.js" >/dev/null 2>&1 &
   fi
   server_pid=$!
   for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break; sleep 0.1; done
-  if [ "$1" = stall ]; then stop_server; MODE=stall STALL_AT=2 PORT=$port node "$here/server.js" >/dev/null 2>&1 & server_pid=$!; sleep 0.5; fi
+  if [ "$1" = stall ]; then stop_server; MODE=stall STALL_AT=4 PORT=$port node "$here/server.js" >/dev/null 2>&1 & server_pid=$!; sleep 0.5; fi
 }
 
 command -v wrk >/dev/null || { echo "wrk not installed (apt-get install -y wrk)"; exit 1; }
@@ -59,13 +59,13 @@ echo "=> highest sustained rate with < 1% dropped: $best req/s; ratio to wrk: $(
 echo
 echo "== 2. accuracy: every 20th request (5 %) delayed 300 ms (truth: p99 = 300 ms; p95 sits at the fast/slow boundary, so it is the fast latency)"
 start_server delay
-echo "engine open 200 req/s for 20 s: $(bench "$url" open 200 20 256)"
+echo "engine open 200 req/s for 20 s (5 s warm-up): $(bench "$url" open 200 20 256 /health 5)"
 start_server delay
 wrk -t2 -c20 -d20s --latency "${url}health" | grep -E "50%|90%|99%|Requests/sec" | tr -s ' ' | paste -sd' ' | sed 's/^/wrk (closed, 20 connections): /'
 if [ $have_hey = 1 ]; then start_server delay; hey -z 20s -c 20 "${url}health" | grep -E "(50|95|99)% in|Requests/sec" | tr -s ' ' | paste -sd' ' | sed 's/^/hey (closed, 20 workers): /'; fi
 
 echo
-echo "== 3. a one-second server stall (2 s after the first request), 6 s runs"
+echo "== 3. a one-second server stall (4 s after the first request; the engine warms up 2 s first), 6 s measured"
 start_server stall
 echo "engine open 500 req/s: $(bench "$url" open 500 6 1000)"
 start_server stall

@@ -10,11 +10,22 @@ namespace Storytailor.Build.Tests;
 /// </summary>
 public sealed class AdvisoryStandIn : IDisposable
 {
+    /// <summary>What the bulk advisory endpoint answers.</summary>
+    public enum Mode
+    {
+        Clean,
+        CriticalAdvisory,
+        Refuse,
+    }
+
+    private readonly Mode _mode;
+
     private readonly HttpListener _listener = new();
     private readonly Task _loop;
 
-    public AdvisoryStandIn()
+    public AdvisoryStandIn(Mode mode = Mode.Clean)
     {
+        _mode = mode;
         var port = FreePort();
         Url = $"http://127.0.0.1:{port}/";
         _listener.Prefixes.Add(Url);
@@ -60,13 +71,25 @@ public sealed class AdvisoryStandIn : IDisposable
 
             Requests++;
             var isBulk = context.Request.HttpMethod == "POST" && context.Request.Url!.AbsolutePath.EndsWith("/advisories/bulk", StringComparison.Ordinal);
-            context.Response.StatusCode = isBulk ? 200 : 404;
+            var (status, json) = (isBulk, _mode) switch
+            {
+                (false, _) => (404, "{\"error\":\"not found\"}"),
+                (true, Mode.Refuse) => (405, "{\"error\":\"Method Not Allowed\"}"),
+                (true, Mode.CriticalAdvisory) => (200, CriticalTypescriptAdvisory),
+                _ => (200, "{}"),
+            };
+            context.Response.StatusCode = status;
             context.Response.ContentType = "application/json";
-            var body = Encoding.UTF8.GetBytes(isBulk ? "{}" : "{\"error\":\"not found\"}");
+            var body = Encoding.UTF8.GetBytes(json);
             await context.Response.OutputStream.WriteAsync(body);
             context.Response.Close();
         }
     }
+
+    /// <summary>An advisory in the registry's bulk format against a package every copy of the example has.</summary>
+    private const string CriticalTypescriptAdvisory = """
+        {"typescript":[{"id":1099001,"url":"https://github.com/advisories/GHSA-test-0001","title":"Planted critical advisory","severity":"critical","vulnerable_versions":"<99.0.0","cwe":["CWE-94"],"cvss":{"score":9.8,"vectorString":null}}]}
+        """;
 
     private static int FreePort()
     {

@@ -15,6 +15,7 @@ public sealed class CiEndToEndTests
     private string _installedApp = null!;
     private BuildRun _passing = null!;
     private string _passingArtifacts = null!;
+    private string _cache = null!;
 
     [OneTimeSetUp]
     public void RunCiOnACleanCopyOfTheExample()
@@ -33,10 +34,11 @@ public sealed class CiEndToEndTests
         File.WriteAllText(manifestPath, manifest.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n");
 
         _passingArtifacts = Path.Combine(_workspace.Path, "passing-artifacts");
+        _cache = Path.Combine(_workspace.Path, "cache");
         _passing = BuildProgram.Run(
             BuildProgram.RepositoryRoot,
             new Dictionary<string, string?> { ["OPENAI_API_KEY"] = Canary, ["SNYK_TOKEN"] = null },
-            "--target=Ci", $"--app-root={_installedApp}", $"--artifacts={_passingArtifacts}", $"--audit-registry={_advisories.Url}");
+            "--target=Ci", $"--app-root={_installedApp}", $"--artifacts={_passingArtifacts}", $"--audit-registry={_advisories.Url}", $"--cache-dir={_cache}");
     }
 
     [OneTimeTearDown]
@@ -134,11 +136,38 @@ public sealed class CiEndToEndTests
         Assert.That(run.Output, Does.Contain("Skipped by --skip"), "Restore was skipped with --skip");
     }
 
+    [Test]
+    public void A_rerun_with_nothing_changed_skips_every_stage_as_cached_and_a_change_or_no_cache_runs_again()
+    {
+        Assume.That(_passing.ExitCode, Is.EqualTo(0), "needs the passing run");
+        BuildRun Rerun(params string[] extra) => BuildProgram.Run(
+            BuildProgram.RepositoryRoot,
+            new Dictionary<string, string?> { ["OPENAI_API_KEY"] = Canary, ["SNYK_TOKEN"] = null },
+            ["--target=Ci", $"--app-root={_installedApp}", $"--artifacts={_passingArtifacts}", $"--audit-registry={_advisories.Url}", $"--cache-dir={_cache}", .. extra]);
+
+        var unchanged = Rerun();
+
+        Assert.That(unchanged.ExitCode, Is.EqualTo(0), unchanged.ToString());
+        foreach (var stage in new[] { "Restore", "Lint", "Typecheck", "FormatCheck", "UnitTests", "SecurityAudit", "SecretScan", "Compile", "Package", "TerraformValidate", "Database" })
+        {
+            Assert.That(unchanged.Output, Does.Match($@"{stage}\s+-\s+Skipped\s+cached \(key [0-9a-f]{{12}}\)"), stage);
+        }
+
+        File.AppendAllText(Path.Combine(_installedApp, "packages", "router", "src", "handler.ts"), "// a change\n");
+        var changed = Rerun("--target=Lint", "--exclusive");
+        var forced = Rerun("--target=TerraformValidate", "--exclusive", "--no-cache");
+
+        Assert.That(changed.ExitCode, Is.EqualTo(0), changed.ToString());
+        Assert.That(changed.Output, Does.Match(@"Lint\s+\d\d:\d\d:\d\d\.\d+\s+Succeeded"));
+        Assert.That(forced.ExitCode, Is.EqualTo(0), forced.ToString());
+        Assert.That(forced.Output, Does.Match(@"TerraformValidate\s+\d\d:\d\d:\d\d\.\d+\s+Succeeded"));
+    }
+
     private BuildRun RunCi(string app, params string[] extra) =>
         BuildProgram.Run(
             BuildProgram.RepositoryRoot,
             new Dictionary<string, string?> { ["SNYK_TOKEN"] = null },
-            ["--target=Ci", "--skip=Restore", $"--app-root={app}", $"--artifacts={app}-artifacts", $"--audit-registry={_advisories.Url}", .. extra]);
+            ["--target=Ci", "--skip=Restore", $"--app-root={app}", $"--artifacts={app}-artifacts", $"--audit-registry={_advisories.Url}", $"--cache-dir={_cache}", .. extra]);
 
     private string CopyExample(string name)
     {

@@ -3,18 +3,20 @@ using Storytailor.Core;
 using Storytailor.Load;
 
 // Runs the build's load engine once and prints one line of figures (for bench/load/run.sh).
-// Usage: LoadBench <base-url> <open|closed> <rate-or-vus> <seconds> [max-in-flight] [path]
+// Usage: LoadBench <base-url> <open|closed> <rate-or-vus> <seconds> [max-in-flight] [path] [warm-up seconds, default 2]
 var url = new Uri(args[0]);
 var model = args[1] == "closed" ? LoadModel.Closed : LoadModel.Open;
 var size = double.Parse(args[2], CultureInfo.InvariantCulture);
 var seconds = double.Parse(args[3], CultureInfo.InvariantCulture);
 var maxInFlight = args.Length > 4 ? int.Parse(args[4], CultureInfo.InvariantCulture) : 256;
 var path = args.Length > 5 ? args[5] : "/health";
+var warmUp = args.Length > 6 ? double.Parse(args[6], CultureInfo.InvariantCulture) : 2;
 var profile = new LoadProfile("bench", model, TimeSpan.FromSeconds(seconds))
 {
     Rate = size,
     VirtualUsers = (int)size,
     MaxInFlight = maxInFlight,
+    WarmUp = TimeSpan.FromSeconds(warmUp),
 };
 var heapSamples = new List<long>();
 var progress = new Sampler(p => heapSamples.Add(GC.GetTotalMemory(false)));

@@ -3,6 +3,7 @@ using Cake.Core;
 using Cake.Core.Diagnostics;
 using Cake.Frosting;
 using Storytailor.Build.Reporting;
+using Storytailor.Build.Services.Caching;
 using Storytailor.Core;
 
 namespace Storytailor.Build.Context;
@@ -47,6 +48,8 @@ public sealed partial class BuildContext : FrostingContext
         DatabaseUrl = NullIfEmpty(reader.Read(BuildParameters.DatabaseUrl));
         DefaultBranch = NullIfEmpty(reader.Read(BuildParameters.DefaultBranch));
         SupabaseCli = Path.GetFullPath(reader.Read(BuildParameters.SupabaseCli), working);
+        Cache = new StageCache(Path.GetFullPath(reader.Read(BuildParameters.CacheDir), working), !reader.Read(BuildParameters.NoCache));
+        Load = LoadOptions.Read(reader);
 
         if (reader.Errors.Count > 0)
         {
@@ -107,6 +110,57 @@ public sealed partial class BuildContext : FrostingContext
     public string? DefaultBranch { get; }
 
     public string SupabaseCli { get; }
+
+    public LoadOptions Load { get; }
+
+    public StageCache Cache { get; }
+
+    /// <summary>Keys of stages that run now, recorded as passed when they succeed (see TaskLifetime).</summary>
+    internal Dictionary<string, string> PendingCacheKeys { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// For ShouldRun: false (with "cached" and the key in the report) when the stage already passed
+    /// with exactly these inputs; otherwise true, and the key is recorded if the stage passes.
+    /// </summary>
+    public bool RunUnlessCached(object task, StageInputs inputs)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        ArgumentNullException.ThrowIfNull(inputs);
+        var lookup = Cache.Lookup(inputs);
+        if (lookup.Hit)
+        {
+            return Skip(task, $"cached (key {lookup.Key[..12]})");
+        }
+
+        PendingCacheKeys[TaskCatalogName(task.GetType())] = lookup.Key;
+        return true;
+    }
+
+    /// <summary>The version a tool prints (node, npm, terraform ...), asked once per build.</summary>
+    public string ToolVersion(string tool, params string[] arguments)
+    {
+        var key = tool + " " + string.Join(' ', arguments);
+        if (!_toolVersions.TryGetValue(key, out var version))
+        {
+            try
+            {
+                var result = Commands.RunAsync(new CommandSpec(tool, arguments.Length == 0 ? ["--version"] : arguments, AppRoot) { StreamOutput = false, Timeout = TimeSpan.FromMinutes(1) })
+                    .GetAwaiter().GetResult();
+                version = result.Succeeded ? result.StandardOutput.Trim() : $"(exit {result.ExitCode})";
+            }
+            catch (CommandException ex)
+            {
+                // A missing tool is a different input from a present one; the stage itself reports it.
+                version = $"(unavailable: {ex.Message})";
+            }
+
+            _toolVersions[key] = version;
+        }
+
+        return version;
+    }
+
+    private readonly Dictionary<string, string> _toolVersions = new(StringComparer.Ordinal);
 
     private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
 

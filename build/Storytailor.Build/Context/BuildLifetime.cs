@@ -44,6 +44,12 @@ public sealed class TaskLifetime : FrostingTaskLifetime<BuildContext>
     public override void Teardown(BuildContext context, ITaskTeardownContext info)
     {
         ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(info);
+        if (info.Successful && !info.Skipped && context.PendingCacheKeys.Remove(info.Task.Name, out var key))
+        {
+            context.Cache.Record(info.Task.Name, key);
+        }
+
         if (context.GitHubActions().IsRunningOnGitHubActions)
         {
             context.GitHubActions().Commands.EndGroup();

@@ -56,6 +56,12 @@ public static partial class BuildParameters
     public static readonly Parameter<string> SupabaseCli = new(
         "supabase-cli", "Path of the Supabase CLI (installed by npm ci --prefix tools/supabase)", "tools/supabase/node_modules/.bin/supabase", Text, "path");
 
+    public static readonly Parameter<bool> NoCache = new(
+        "no-cache", "Run every stage even when its inputs are unchanged since it last passed", false, Flag, "bool");
+
+    public static readonly Parameter<string> CacheDir = new(
+        "cache-dir", "Folder where stage results are remembered (persist it in CI)", ".cache/build", Text, "path");
+
     /// <summary>All declared parameters (public static fields of this class).</summary>
     public static IReadOnlyList<Parameter> All { get; } = typeof(BuildParameters)
         .GetFields(BindingFlags.Public | BindingFlags.Static)

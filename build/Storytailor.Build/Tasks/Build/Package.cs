@@ -1,6 +1,7 @@
 using Cake.Frosting;
 using Storytailor.Build.Adapters.Npm;
 using Storytailor.Build.Context;
+using Storytailor.Build.Services.Caching;
 using Storytailor.Build.Tasks.Security;
 using Storytailor.Checks.Packaging;
 
@@ -11,6 +12,8 @@ namespace Storytailor.Build.Tasks.Build;
 [IsDependentOn(typeof(Ci.Restore))]
 public sealed class Compile : FrostingTask<BuildContext>
 {
+    public override bool ShouldRun(BuildContext context) => context.RunUnlessCached(this, StageInputCatalog.Compile(context));
+
     public override void Run(BuildContext context) => new NpmScripts(context).RunScript("Compile", "build");
 }
 
@@ -19,6 +22,8 @@ public sealed class Compile : FrostingTask<BuildContext>
 [IsDependentOn(typeof(Compile))]
 public sealed class Package : AsyncFrostingTask<BuildContext>
 {
+    public override bool ShouldRun(BuildContext context) => context.RunUnlessCached(this, StageInputCatalog.Package(context));
+
     public override async Task RunAsync(BuildContext context)
     {
         ArgumentNullException.ThrowIfNull(context);

@@ -14,6 +14,7 @@ namespace Storytailor.Build.Tasks.Ci;
 [IsDependentOn(typeof(Build.Package))]
 [IsDependentOn(typeof(Infrastructure.TerraformValidate))]
 [IsDependentOn(typeof(Database.DatabaseChecks))]
+[IsDependentOn(typeof(Load.PerformanceBaseline))]
 public sealed class CiTarget : FrostingTask;
 
 [TaskName("Default")]

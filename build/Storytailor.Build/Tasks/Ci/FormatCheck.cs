@@ -1,6 +1,7 @@
 using Cake.Frosting;
 using Storytailor.Build.Adapters.Npm;
 using Storytailor.Build.Context;
+using Storytailor.Build.Services.Caching;
 
 namespace Storytailor.Build.Tasks.Ci;
 
@@ -9,5 +10,7 @@ namespace Storytailor.Build.Tasks.Ci;
 [IsDependentOn(typeof(Restore))]
 public sealed class FormatCheck : FrostingTask<BuildContext>
 {
+    public override bool ShouldRun(BuildContext context) => context.RunUnlessCached(this, StageInputCatalog.Sources(context, "FormatCheck"));
+
     public override void Run(BuildContext context) => new NpmScripts(context).RunScript("FormatCheck", "format:check");
 }

@@ -1,6 +1,7 @@
 using Cake.Frosting;
 using Storytailor.Build.Adapters.Npm;
 using Storytailor.Build.Context;
+using Storytailor.Build.Services.Caching;
 using Storytailor.Build.Tasks.Preflight;
 
 namespace Storytailor.Build.Tasks.Ci;
@@ -10,5 +11,7 @@ namespace Storytailor.Build.Tasks.Ci;
 [IsDependentOn(typeof(Preflight.Preflight))]
 public sealed class Restore : FrostingTask<BuildContext>
 {
+    public override bool ShouldRun(BuildContext context) => context.RunUnlessCached(this, StageInputCatalog.Restore(context));
+
     public override void Run(BuildContext context) => new NpmScripts(context).CleanInstall("Restore");
 }

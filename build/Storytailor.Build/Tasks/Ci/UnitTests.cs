@@ -3,6 +3,7 @@ using Cake.Core.Diagnostics;
 using Cake.Frosting;
 using Storytailor.Build.Adapters.Npm;
 using Storytailor.Build.Context;
+using Storytailor.Build.Services.Caching;
 using Storytailor.Build.Services.Coverage;
 
 namespace Storytailor.Build.Tasks.Ci;
@@ -15,7 +16,9 @@ public sealed class UnitTests : FrostingTask<BuildContext>
     public override bool ShouldRun(BuildContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        return !context.SkipTests || context.Skip(this, $"--skip-tests: {context.SkipTestsReason}");
+        return context.SkipTests
+            ? context.Skip(this, $"--skip-tests: {context.SkipTestsReason}")
+            : context.RunUnlessCached(this, StageInputCatalog.UnitTests(context));
     }
 
     public override void Run(BuildContext context)

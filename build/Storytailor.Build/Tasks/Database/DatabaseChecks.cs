@@ -1,6 +1,7 @@
 using Cake.Frosting;
 using Storytailor.Build.Adapters.Npm;
 using Storytailor.Build.Context;
+using Storytailor.Build.Services.Caching;
 using Storytailor.Database;
 
 namespace Storytailor.Build.Tasks.Database;
@@ -10,6 +11,8 @@ namespace Storytailor.Build.Tasks.Database;
 [IsDependentOn(typeof(Preflight.Preflight))]
 public sealed class DatabaseChecks : AsyncFrostingTask<BuildContext>
 {
+    public override bool ShouldRun(BuildContext context) => context.RunUnlessCached(this, StageInputCatalog.Database(context));
+
     public override async Task RunAsync(BuildContext context)
     {
         ArgumentNullException.ThrowIfNull(context);

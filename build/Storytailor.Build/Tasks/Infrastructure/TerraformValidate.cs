@@ -1,6 +1,7 @@
 using Cake.Common.Build;
 using Cake.Frosting;
 using Storytailor.Build.Context;
+using Storytailor.Build.Services.Caching;
 using Storytailor.Build.Tasks.Security;
 using Storytailor.Checks.Terraform;
 
@@ -11,6 +12,8 @@ namespace Storytailor.Build.Tasks.Infrastructure;
 [IsDependentOn(typeof(Preflight.Preflight))]
 public sealed class TerraformValidate : FrostingTask<BuildContext>
 {
+    public override bool ShouldRun(BuildContext context) => context.RunUnlessCached(this, StageInputCatalog.TerraformValidate(context));
+
     public override void Run(BuildContext context)
     {
         ArgumentNullException.ThrowIfNull(context);

@@ -1,5 +1,6 @@
 using Cake.Frosting;
 using Storytailor.Build.Context;
+using Storytailor.Build.Services.Caching;
 using Storytailor.Checks.Security;
 
 namespace Storytailor.Build.Tasks.Security;
@@ -9,6 +10,8 @@ namespace Storytailor.Build.Tasks.Security;
 [IsDependentOn(typeof(Preflight.Preflight))]
 public sealed class SecurityAudit : AsyncFrostingTask<BuildContext>
 {
+    public override bool ShouldRun(BuildContext context) => context.RunUnlessCached(this, StageInputCatalog.SecurityAudit(context));
+
     public override async Task RunAsync(BuildContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -51,6 +54,8 @@ public sealed class SnykScanTask : AsyncFrostingTask<BuildContext>
 [IsDependentOn(typeof(Preflight.Preflight))]
 public sealed class SecretScanTask : AsyncFrostingTask<BuildContext>
 {
+    public override bool ShouldRun(BuildContext context) => context.RunUnlessCached(this, StageInputCatalog.SecretScan(context));
+
     public override async Task RunAsync(BuildContext context)
     {
         ArgumentNullException.ThrowIfNull(context);

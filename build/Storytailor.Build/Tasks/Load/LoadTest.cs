@@ -1,0 +1,54 @@
+using Cake.Core;
+using Cake.Frosting;
+using Storytailor.Build.Adapters.Npm;
+using Storytailor.Build.Context;
+using Storytailor.Load;
+
+namespace Storytailor.Build.Tasks.Load;
+
+[TaskName("LoadTest")]
+[TaskDescription("Load test of --base-url or the environment's URL with --load-profile (default by --environment); k6 when on PATH, else the built-in engine; k6 thresholds; artifacts/load/<profile>.json")]
+[IsDependentOn(typeof(Preflight.Preflight))]
+public sealed class LoadTest : AsyncFrostingTask<BuildContext>
+{
+    public override async Task RunAsync(BuildContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var options = context.Load;
+        var environment = context.DeploymentEnvironment;
+        var target = options.TargetUrl(environment);
+        var profile = options.ProfileFor(environment);
+        var apiKey = context.Environment.GetEnvironmentVariable(LoadOptions.ApiKeySecret(environment));
+        context.Redactor.Register(apiKey);
+        var k6 = ExecutableSearch.OnPath("k6", context.Environment.GetEnvironmentVariable("PATH"));
+        context.BuildLog.Information($"Load test '{profile}' against {target} with {(k6 is null ? "the built-in engine (k6 is not on PATH)" : $"k6 ({k6}) when the app has testing/load/{profile}.js")}");
+
+        LoadTestResult result;
+        try
+        {
+            result = await LoadConsole.WithProgressAsync(context, progress =>
+                new LoadTestService(context.BuildLog, context.Commands, context.Artifacts, context.Redactor).RunAsync(new LoadTestSettings(context.AppRoot, profile, target)
+                {
+                    Overrides = options.Overrides,
+                    ExtraThresholds = options.ExtraThresholds,
+                    K6Executable = k6,
+                    SecretLookup = name => name == "API_KEY" && !string.IsNullOrEmpty(apiKey) ? apiKey : NullIfEmpty(context.Environment.GetEnvironmentVariable(name)),
+                    Progress = progress,
+                }));
+        }
+        catch (LoadConfigurationException ex)
+        {
+            throw new CakeException(ExitCodes.Usage, $"LoadTest: {ex.Message}");
+        }
+
+        LoadConsole.ResultTable(context, $"Load test: {profile}", result);
+        if (!result.Passed)
+        {
+            throw StageFailure.Because(LoadConsole.Because("LoadTest", result.Failures));
+        }
+
+        context.BuildLog.Information($"Load test '{profile}' passed (artifacts/load/{profile}.json).");
+    }
+
+    private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+}

@@ -1,0 +1,38 @@
+using Cake.Frosting;
+using Storytailor.Build.Adapters.Npm;
+using Storytailor.Build.Context;
+using Storytailor.Load;
+
+namespace Storytailor.Build.Tasks.Load;
+
+[TaskName("SmokeTests")]
+[TaskDescription("Smoke suite against --base-url or the environment's URL: health endpoints, CORS, rate limiting, response times; API key from API_KEY_STAGING/API_KEY_PROD")]
+[IsDependentOn(typeof(Preflight.Preflight))]
+public sealed class SmokeTests : AsyncFrostingTask<BuildContext>
+{
+    public override async Task RunAsync(BuildContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var environment = context.DeploymentEnvironment;
+        var target = context.Load.TargetUrl(environment);
+        var secret = LoadOptions.ApiKeySecret(environment);
+        var apiKey = context.Environment.GetEnvironmentVariable(secret);
+        context.Redactor.Register(apiKey);
+        context.BuildLog.Information($"Smoke tests against {target} ({environment.ToString().ToLowerInvariant()}, API key from {secret})");
+
+        var result = await new SmokeSuite(context.BuildLog).RunAsync(new SmokeSettings(target)
+        {
+            ApiKey = string.IsNullOrEmpty(apiKey) ? null : apiKey,
+            ResponseTimeLimit = context.Load.SmokeResponseLimit,
+        });
+
+        LoadConsole.Table(context, $"Smoke tests: {target}", ["Check", "Result", "Time", "Detail"], result.TableRows().Select(r => (IReadOnlyList<string>)[r.Check, r.Result, r.Time, r.Detail]));
+        var json = result.WriteJson(context.Artifacts);
+        if (!result.Passed)
+        {
+            throw StageFailure.Because(LoadConsole.Because("SmokeTests", result.Failures));
+        }
+
+        context.BuildLog.Information($"All {result.Checks.Count} smoke checks passed ({json}).");
+    }
+}
