@@ -45,7 +45,6 @@ public sealed class NpmScripts(BuildContext context)
     {
         var tail = new Queue<string>();
         var exitCode = 0;
-        settings.LogLevel = NpmLogLevel.Warn;
         settings.HandleExitCode = code =>
         {
             exitCode = code;

@@ -28,11 +28,11 @@ internal static class LoadConsole
                 run(new LiveProgress<LoadProgress>(p => status.Status(Markup.Escape(context.Redactor.Redact(p.ToLine()))))));
         }
 
-        var lastLogged = TimeSpan.MinValue;
+        TimeSpan? lastLogged = null;
         return await run(new LiveProgress<LoadProgress>(p =>
         {
             var every = p.Elapsed + p.Remaining <= TimeSpan.FromSeconds(30) ? TimeSpan.Zero : TimeSpan.FromSeconds(9.5);
-            if (p.Elapsed - lastLogged >= every || p.Remaining <= TimeSpan.Zero)
+            if (lastLogged is null || p.Elapsed - lastLogged >= every || p.Remaining <= TimeSpan.Zero)
             {
                 lastLogged = p.Elapsed;
                 context.BuildLog.Information(p.ToLine());
