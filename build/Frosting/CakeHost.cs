@@ -127,6 +127,7 @@ public sealed class CakeHost
         command.Arguments
             .SelectMany(pair => pair.Value.Select(value => (pair.Key, value)))
             .Concat(command.Targets.Select(t => ("target", t)))
+            .Concat(command.Mode == HostMode.DryRun ? [("dryrun", "true")] : Array.Empty<(string, string)>())
             .ToLookup(pair => pair.Item1, pair => pair.Item2, StringComparer.OrdinalIgnoreCase);
 
     private static ICakeConfiguration ReadConfiguration(IServiceProvider provider, CommandLine command)

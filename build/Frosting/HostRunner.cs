@@ -66,6 +66,11 @@ internal sealed class HostRunner(IServiceProvider provider, CommandLine command,
                 host.Settings.UseExclusiveTarget();
             }
 
+            if (command.Mode == HostMode.DryRun)
+            {
+                RunSetupsForDryRun(provider.GetRequiredService<IFrostingContext>(), provider.GetRequiredService<ICakeEngine>());
+            }
+
             await host.RunTargetsAsync(command.Targets).ConfigureAwait(false);
             return ExitCodes.Success;
         }
@@ -74,6 +79,26 @@ internal sealed class HostRunner(IServiceProvider provider, CommandLine command,
             var error = Unwrap(ex);
             var code = ExceptionLogger.LogException(log, error);
             return code == 0 ? ExitCodes.Failure : code;
+        }
+    }
+
+    /// <summary>
+    /// Cake's dry-run strategy skips Setup and every task. The build's Setup lifetimes still run in a dry
+    /// run (with the build argument dryrun=true), so that a build can print what it would do; tasks never run.
+    /// </summary>
+    private void RunSetupsForDryRun(IFrostingContext context, ICakeEngine engine)
+    {
+        var target = command.Targets.Count > 0 ? command.Targets[^1] : "Default";
+        var info = engine.Tasks.FirstOrDefault(t => string.Equals(t.Name, target, StringComparison.OrdinalIgnoreCase));
+        if (info is null)
+        {
+            return;
+        }
+
+        var setupContext = new SetupContext(context, info, engine.Tasks);
+        foreach (var setup in provider.GetServices<IFrostingSetup>())
+        {
+            setup.Setup(context, setupContext);
         }
     }
 
@@ -94,7 +119,7 @@ internal sealed class HostRunner(IServiceProvider provider, CommandLine command,
 
     private static Exception Unwrap(Exception ex)
     {
-        while (ex is TargetInvocationException or AggregateException && ex.InnerException is not null)
+        while (ex is TargetInvocationException or AggregateException or CakeReportException && ex.InnerException is not null)
         {
             ex = ex.InnerException;
         }
@@ -182,7 +207,7 @@ internal sealed class HostRunner(IServiceProvider provider, CommandLine command,
 
     private void Register(IScriptHost host, IFrostingContext context, IReadOnlyList<TaskDefinition> tasks)
     {
-        foreach (var setup in provider.GetServices<IFrostingSetup>())
+        foreach (var setup in provider.GetServices<IFrostingSetup>().Where(_ => command.Mode != HostMode.DryRun))
         {
             host.Setup(info => setup.Setup(context, info));
         }

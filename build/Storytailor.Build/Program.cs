@@ -21,6 +21,7 @@ return new CakeHost()
             p.GetRequiredService<Storytailor.Core.SecretRedactor>()));
         services.AddSingleton<ICakeReportPrinter>(p => new ReasonedReportPrinter(
             new CakeSpectreReportPrinter(p.GetRequiredService<IAnsiConsole>()),
-            p.GetRequiredService<SkipReasons>()));
+            p.GetRequiredService<SkipReasons>(),
+            p.GetRequiredService<Cake.Core.Diagnostics.ICakeLog>()));
     })
     .Run(args);

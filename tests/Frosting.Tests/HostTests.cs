@@ -90,6 +90,15 @@ public sealed class HostTests
     }
 
     [Test]
+    public void A_task_that_throws_a_CakeException_with_an_exit_code_exits_with_that_code()
+    {
+        var result = Harness(typeof(MisconfiguredTask)).Run("--target=Misconfigured");
+
+        Assert.That(result.ExitCode, Is.EqualTo(2), result.Output);
+        Assert.That(result.Output, Does.Contain("secret X is missing"));
+    }
+
+    [Test]
     public void Diagnostic_verbosity_shows_the_stack_trace()
     {
         var result = Harness(typeof(CompileTask), typeof(FailingTask)).Run("--target=Failing", "--verbosity=diagnostic");

@@ -107,3 +107,9 @@ public sealed class RecordingTaskLifetime(ExecutionLog log) : FrostingTaskLifeti
 
     public override void Teardown(HostTestContext context, ITaskTeardownContext info) => log.Add($"TaskTeardown:{info.Task.Name}");
 }
+
+[TaskName("Misconfigured")]
+public sealed class MisconfiguredTask : FrostingTask<HostTestContext>
+{
+    public override void Run(HostTestContext context) => throw new CakeException(2, "secret X is missing");
+}

@@ -16,10 +16,20 @@ public static class BuildProgram
 
     public static string ExampleApp => Path.Combine(RepositoryRoot, "example");
 
+    /// <summary>
+    /// The build program in its own output folder (same configuration as the tests), where its
+    /// dependencies are laid out for the plain .NET runtime it runs on.
+    /// </summary>
+    public static string ProgramPath { get; } = Path.Combine(
+        RepositoryRoot, "build", "Storytailor.Build", "bin",
+        new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name,
+        new DirectoryInfo(AppContext.BaseDirectory).Name,
+        "Storytailor.Build.dll");
+
     /// <summary>Runs the build program compiled next to the tests.</summary>
     public static BuildRun Run(string workingDirectory, IDictionary<string, string?>? environment, params string[] args)
     {
-        var dll = Path.Combine(AppContext.BaseDirectory, "Storytailor.Build.dll");
+        var dll = ProgramPath;
         return Start("dotnet", [dll, .. args], workingDirectory, environment);
     }
 

@@ -78,4 +78,17 @@ public sealed class SecretTests
 
         Assert.That(redactor.Redact("a sk-live-abcdef b amzn1.ask.skill.123456 c tok-987654 /root"), Is.EqualTo("a *** b *** c *** /root"));
     }
+
+    [Test]
+    public void A_target_run_without_its_required_secrets_exits_2_naming_all_of_them_before_any_side_effect()
+    {
+        var run = BuildProgram.Run(
+            BuildProgram.RepositoryRoot,
+            new Dictionary<string, string?> { ["API_KEY_PROD"] = null },
+            "--target=SmokeTests", "--environment=production", "--base-url=http://127.0.0.1:9");
+
+        Assert.That(run.ExitCode, Is.EqualTo(2), run.ToString());
+        Assert.That(run.Output, Does.Contain("Missing 1 required secret(s) for SmokeTests: API_KEY_PROD."));
+        Assert.That(run.Output, Does.Not.Match(@"SmokeTests\s+\d\d:\d\d"), "the smoke checks never ran");
+    }
 }

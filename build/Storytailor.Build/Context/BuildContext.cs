@@ -50,6 +50,7 @@ public sealed partial class BuildContext : FrostingContext
         SupabaseCli = Path.GetFullPath(reader.Read(BuildParameters.SupabaseCli), working);
         Cache = new StageCache(Path.GetFullPath(reader.Read(BuildParameters.CacheDir), working), !reader.Read(BuildParameters.NoCache));
         Load = LoadOptions.Read(reader);
+        Deploy = DeployOptions.Read(reader, context, Targets, DeploymentEnvironment);
 
         if (reader.Errors.Count > 0)
         {
@@ -112,6 +113,8 @@ public sealed partial class BuildContext : FrostingContext
     public string SupabaseCli { get; }
 
     public LoadOptions Load { get; }
+
+    public DeployOptions Deploy { get; }
 
     public StageCache Cache { get; }
 

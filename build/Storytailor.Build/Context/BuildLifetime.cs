@@ -21,6 +21,7 @@ public sealed class BuildLifetime : FrostingLifetime<BuildContext>
         }
 
         Directory.CreateDirectory(context.ArtifactsDirectory);
+        Tasks.Deploy.DeploymentDryRun.PrintIfRequested(context);
     }
 
     public override void Teardown(BuildContext context, ITeardownContext info)

@@ -62,8 +62,11 @@ public static partial class BuildParameters
     public static readonly Parameter<string> CacheDir = new(
         "cache-dir", "Folder where stage results are remembered (persist it in CI)", ".cache/build", Text, "path");
 
-    /// <summary>All declared parameters (public static fields of this class).</summary>
-    public static IReadOnlyList<Parameter> All { get; } = typeof(BuildParameters)
+    /// <summary>
+    /// All declared parameters (public static fields of this class, in every part of it). Computed on
+    /// access: the order in which the parts' field initializers run is not defined.
+    /// </summary>
+    public static IReadOnlyList<Parameter> All => typeof(BuildParameters)
         .GetFields(BindingFlags.Public | BindingFlags.Static)
         .Select(f => f.GetValue(null))
         .OfType<Parameter>()

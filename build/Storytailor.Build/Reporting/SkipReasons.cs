@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Cake.Core;
+using Cake.Core.Diagnostics;
 
 namespace Storytailor.Build.Reporting;
 
@@ -14,7 +15,7 @@ public sealed class SkipReasons
 }
 
 /// <summary>Cake's report printer, with the recorded reason in place of the generic skip message.</summary>
-public sealed class ReasonedReportPrinter(ICakeReportPrinter inner, SkipReasons reasons) : ICakeReportPrinter
+public sealed class ReasonedReportPrinter(ICakeReportPrinter inner, SkipReasons reasons, ICakeLog log) : ICakeReportPrinter
 {
     public void Write(CakeReport report)
     {
@@ -29,11 +30,17 @@ public sealed class ReasonedReportPrinter(ICakeReportPrinter inner, SkipReasons 
         }
 
         inner.Write(rewritten);
+
+        // The table may cut long reasons; the full text follows it.
+        foreach (var entry in rewritten.Where(e => e.ExecutionStatus == CakeTaskExecutionStatus.Skipped && !string.IsNullOrEmpty(e.SkippedMessage)))
+        {
+            log.Information("Skipped {0}: {1}", entry.TaskName, entry.SkippedMessage);
+        }
     }
 
-    public void WriteStep(string name, Cake.Core.Diagnostics.Verbosity verbosity) => inner.WriteStep(name, verbosity);
+    public void WriteStep(string name, Verbosity verbosity) => inner.WriteStep(name, verbosity);
 
-    public void WriteLifeCycleStep(string name, Cake.Core.Diagnostics.Verbosity verbosity) => inner.WriteLifeCycleStep(name, verbosity);
+    public void WriteLifeCycleStep(string name, Verbosity verbosity) => inner.WriteLifeCycleStep(name, verbosity);
 
-    public void WriteSkippedStep(string name, Cake.Core.Diagnostics.Verbosity verbosity) => inner.WriteSkippedStep(name, verbosity);
+    public void WriteSkippedStep(string name, Verbosity verbosity) => inner.WriteSkippedStep(name, verbosity);
 }

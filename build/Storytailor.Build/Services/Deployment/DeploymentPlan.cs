@@ -1,0 +1,119 @@
+using System.Text.Json;
+using Storytailor.Aws;
+using Storytailor.Deploy;
+
+namespace Storytailor.Build.Services.Deployment;
+
+/// <summary>
+/// A dry run's account of what DeployProduction or Rollback would do, from reads only: the live colour from the
+/// record, the lock holder, the DNS change, the Terraform plan of the idle colour (terraform only plans), what
+/// would be destroyed and the thresholds. Nothing is uploaded, locked, written to the ledger or applied.
+/// </summary>
+public sealed class DeploymentPlan(DeploymentRuntime runtime)
+{
+    public async Task<IReadOnlyList<string>> DescribeDeploymentAsync(string version, string artifactsRoot, bool skipTests, string? skipReason, string loadDescription, CancellationToken cancellationToken = default)
+    {
+        var settings = runtime.Settings;
+        var lines = new List<string> { $"DRY RUN: DeployProduction of {version} to '{settings.Name}' ({settings.Domain}); nothing is changed." };
+        lines.Add(await LockLineAsync(cancellationToken).ConfigureAwait(false));
+        var live = await runtime.Planner.ReadLiveColourAsync(cancellationToken).ConfigureAwait(false);
+        var idle = live.Idle;
+        lines.Add(live.IsFirstDeployment ? $"Colours: {live.Describe()}." : $"Colours: {live.Describe()}.");
+        var artifacts = PlannedArtifacts(artifactsRoot, lines);
+        lines.Add($"Terraform plan of {settings.ColourOf(idle).Workspace} ({idle.Name()}): {PlanLine(settings.ColourOf(idle).Workspace, new StackVariables(version, artifacts), destroy: false)}");
+        lines.Add($"Functions verified after apply (CodeSha256 = artifact's), then warmed up: {string.Join(", ", settings.ColourOf(idle).Functions)}.");
+        lines.Add(skipTests
+            ? $"Pre-promotion tests: SKIPPED (--skip-tests: {skipReason}); monitoring and automatic rollback still run."
+            : $"Pre-promotion tests against {idle.Name()}'s endpoint: smoke suite, load test ({loadDescription}), security probes.");
+        lines.Add($"DNS change: {runtime.Planner.DescribeSwitch(live, idle)}");
+        lines.Add($"Monitoring: {Durations.Format(settings.MonitoringWindow)}, a sample every {Durations.Format(settings.PollInterval)}; automatic rollback to {live.Colour?.Name() ?? "(none: first deployment)"} after {settings.ConsecutiveBreaches} consecutive breaches.");
+        lines.Add($"Thresholds: p95 < {settings.Thresholds.P95Ms} ms, 5XX rate < {settings.Thresholds.ErrorRatePercent}%, Lambda errors and throttles 0, init duration < {settings.Thresholds.ColdStartMs} ms, smoke checks against {runtime.PublicUrl}.");
+        if (live.Colour is { } old)
+        {
+            var workspace = settings.ColourOf(old).Workspace;
+            lines.Add($"Cleanup: after the window, and only if the record (read again) points to {idle.Name()}, 2 × TTL ({2 * settings.RecordTtl} s) passed and {old.Name()} served ≤ {settings.CleanupMaxRequests} requests in {Durations.Format(settings.CleanupTrafficWindow)}: terraform destroy of {workspace}: {PlanLine(workspace, new StackVariables(version, new Dictionary<string, StackArtifact>()), destroy: true)}");
+        }
+        else
+        {
+            lines.Add("Cleanup: nothing (first deployment, no old colour).");
+        }
+
+        return lines;
+    }
+
+    public async Task<IReadOnlyList<string>> DescribeRollbackAsync(BlueGreenDeployment deployment, string? toVersion, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(deployment);
+        var settings = runtime.Settings;
+        var lines = new List<string> { $"DRY RUN: Rollback of '{settings.Name}' ({settings.Domain}); nothing is changed." };
+        lines.Add(await LockLineAsync(cancellationToken).ConfigureAwait(false));
+        var live = await runtime.Planner.ReadLiveColourAsync(cancellationToken).ConfigureAwait(false);
+        var last = await runtime.Ledger.LatestSuccessfulAsync(settings.Name, cancellationToken: cancellationToken).ConfigureAwait(false);
+        lines.Add($"Colours: {live.Describe()}.");
+        lines.Add(last is null ? "Ledger: no successful deployment." : $"Ledger: newest successful deployment {last.Id} of {last.Version}, {last.ColourBefore?.Name() ?? "none"} → {last.ColourAfter?.Name()}; cleanup {last.Step(DeploymentSteps.Cleanup)?.Outcome.ToString() ?? "not run"}.");
+        var decision = deployment.DecideRollback(live, last);
+        lines.Add($"Decision: {decision.Message}");
+        if (decision.Target is { } target)
+        {
+            var workspace = settings.ColourOf(target).Workspace;
+            var exists = runtime.Stack.Outputs(workspace).ContainsKey("api_endpoint") && last!.Step(DeploymentSteps.Cleanup)?.Outcome != StepOutcome.Succeeded;
+            lines.Add(exists
+                ? $"{target.Name()} ({workspace}) still exists: no Terraform change."
+                : $"{target.Name()} ({workspace}) was cleaned up: deploy {toVersion ?? last!.PreviousVersion} to it, then pre-promotion tests.");
+            lines.Add($"DNS change: {runtime.Planner.DescribeSwitch(live, target)}");
+            lines.Add($"Then: smoke checks against {runtime.PublicUrl}.");
+        }
+
+        return lines;
+    }
+
+    private async Task<string> LockLineAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var holder = await runtime.Lock.ReadAsync(cancellationToken).ConfigureAwait(false);
+            return holder is null
+                ? $"Lock: free (locks/{runtime.Settings.Name}.json); a run would take it."
+                : $"Lock: HELD by {holder.Owner} (run {holder.RunId}, version {holder.Version}, since {holder.StartedAt:yyyy-MM-dd HH:mm:ss} UTC, lock id {holder.LockId}); a run would stop.";
+        }
+        catch (DeploymentLockHeldException ex)
+        {
+            return $"Lock: {ex.Message}";
+        }
+    }
+
+    private IReadOnlyDictionary<string, StackArtifact> PlannedArtifacts(string artifactsRoot, List<string> lines)
+    {
+        var path = Path.Combine(artifactsRoot, "manifest.json");
+        if (!File.Exists(path))
+        {
+            lines.Add($"Artifacts: {path} does not exist yet (Package runs first in a real run); the plan uses no artifact keys.");
+            return new Dictionary<string, StackArtifact>();
+        }
+
+        var manifest = ArtifactManifest.Read(path);
+        var artifacts = manifest.Packages.ToDictionary(p => BlueGreenDeployment.ServiceOf(p.Name), p => new StackArtifact(ArtifactPublisher.KeyFor(p.Name, p.Sha256), p.CodeSha256), StringComparer.Ordinal);
+        lines.Add($"Artifacts (would be uploaded when absent): {string.Join(", ", artifacts.Select(a => a.Value.S3Key))}.");
+        return artifacts;
+    }
+
+    private string PlanLine(string workspace, StackVariables variables, bool destroy)
+    {
+        try
+        {
+            return runtime.Stack.Plan(workspace, variables, destroy).Summary.ToString();
+        }
+        catch (StackException ex)
+        {
+            return $"could not plan: {ex.Message}";
+        }
+        catch (AwsServiceException ex)
+        {
+            return $"could not plan: {ex.Message}";
+        }
+        catch (JsonException ex)
+        {
+            return $"could not plan: {ex.Message}";
+        }
+    }
+}

@@ -1,0 +1,64 @@
+using Storytailor.Aws;
+using Storytailor.Core;
+using Storytailor.Deploy;
+
+namespace Storytailor.Build.Services.Deployment;
+
+/// <summary>What is being deployed, by whom, and how (the request of one DeployProduction or Rollback run).</summary>
+public sealed record DeploymentRequest(string Version, DeploymentTrigger Trigger)
+{
+    public string? GitCommit { get; init; }
+
+    public bool SkipTests { get; init; }
+
+    public string? SkipTestsReason { get; init; }
+
+    public string? ForceUnlockId { get; init; }
+
+    /// <summary>Rollback: the version to restore when the previous colour was cleaned up (null: the ledger's).</summary>
+    public string? ToVersion { get; init; }
+
+    public string RunId => Trigger.RunId ?? $"local-{Environment.ProcessId}";
+}
+
+/// <summary>
+/// Everything a blue/green deployment talks to, built once by the task layer: the environment's settings, the AWS
+/// ports, the Terraform workspaces, the pre-promotion tests, the public URL the monitoring smoke checks call and the
+/// folders and clock in use.
+/// </summary>
+public sealed record DeploymentRuntime(
+    DeploymentEnvironmentSettings Settings,
+    string HostedZoneId,
+    IArtifactStore Store,
+    IDnsRouter Dns,
+    IFunctionRegistry Functions,
+    IMetricsReader Metrics,
+    IWorkspaceStack Stack,
+    PrePromotionTests Tests,
+    PrePromotionSettings TestSettings,
+    Uri PublicUrl,
+    ArtifactWriter Artifacts,
+    SecretRedactor Redactor,
+    IBuildLog Log,
+    TimeProvider Time)
+{
+    /// <summary>Slack notices (null: no webhook configured).</summary>
+    public SlackNotifier? Slack { get; init; }
+
+    /// <summary>How long functions may take to finish their update after apply.</summary>
+    public TimeSpan FunctionUpdateTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    public TimeSpan FunctionPollInterval { get; init; } = TimeSpan.FromSeconds(2);
+
+    public BlueGreenPlanner Planner => new(Dns, Settings, HostedZoneId, Time, Log);
+
+    public DeploymentLock Lock => new(Store, Settings.Name, Settings.LockStaleAfter, Time, Log);
+
+    public DeploymentLedger Ledger => new(Store, Artifacts, Redactor, Time, Log);
+
+    public CleanupGuard Guard => new(Dns, Metrics, Settings, HostedZoneId, Time, Log);
+
+    public MonitoringWindow Monitoring => new(Metrics, Time, Log);
+
+    public ArtifactPublisher Publisher => new(Store, Functions, Log);
+}

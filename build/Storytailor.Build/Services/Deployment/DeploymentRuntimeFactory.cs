@@ -1,0 +1,128 @@
+using Cake.Core;
+using Cake.Frosting;
+using Storytailor.Aws;
+using Storytailor.Build.Context;
+using Storytailor.Build.Tasks.Load;
+using Storytailor.Checks.Terraform;
+using Storytailor.Deploy;
+using Storytailor.Load;
+
+namespace Storytailor.Build.Services.Deployment;
+
+/// <summary>A deployment runtime and what it owns (AWS clients, HTTP clients), disposed together.</summary>
+public sealed class OwnedDeploymentRuntime(DeploymentRuntime runtime, IEnumerable<IDisposable> owned) : IDisposable
+{
+    public DeploymentRuntime Runtime { get; } = runtime;
+
+    public void Dispose()
+    {
+        foreach (var item in owned)
+        {
+            item.Dispose();
+        }
+    }
+}
+
+/// <summary>Builds the runtime of a blue/green target from the build context: settings, secrets, AWS, Terraform, tests.</summary>
+public static class DeploymentRuntimeFactory
+{
+    public static OwnedDeploymentRuntime Create(BuildContext context, DeploymentEnvironment environment)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var settings = context.Deploy.SettingsFor(environment);
+        var variables = context.Environment.GetEnvironmentVariables().ToDictionary(p => p.Key, p => (string?)p.Value, StringComparer.Ordinal);
+        string Secret(string name) => variables.TryGetValue(name, out var value) && !string.IsNullOrWhiteSpace(value)
+            ? value.Trim()
+            : throw new CakeException(ExitCodes.Usage, $"The secret {name} is not set; {settings.Name} deployments need it.");
+
+        var bucket = Secret("LAMBDA_ARTIFACTS_BUCKET");
+        var zone = settings.IsBlueGreen ? Secret(settings.HostedZoneIdSecret) : string.Empty;
+        var apiKey = variables.GetValueOrDefault(settings.ApiKeySecret);
+        context.Redactor.Register(apiKey);
+
+        AwsSettings aws;
+        try
+        {
+            aws = AwsSettings.FromEnvironment(variables);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new CakeException(ExitCodes.Usage, ex.Message);
+        }
+
+        var owned = new List<IDisposable>();
+        AwsClientFactory factory;
+        try
+        {
+            factory = new AwsClientFactory(aws, context.BuildLog);
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new CakeException(ExitCodes.Usage, ex.Message);
+        }
+
+        owned.Add(factory);
+        var backend = new StackBackend(
+            context.Deploy.TerraformBackend,
+            context.Deploy.TerraformBackend == "s3" ? Secret("TERRAFORM_STATE_BUCKET") : null,
+            context.Deploy.TerraformStateKey,
+            factory.Region);
+        var terraform = new TerraformTool(context.FileSystem, context.Environment, context.ProcessRunner, context.Tools, context.BuildLog, context.Redactor);
+        var stack = new TerraformWorkspaceStack(
+            terraform,
+            Path.Combine(context.AppRoot, "infrastructure", "terraform"),
+            context.Artifacts.PathOf(Path.Combine("deploy", "plans")),
+            backend,
+            context.Deploy.TerraformVarFile);
+
+        var path = variables.GetValueOrDefault("PATH");
+        var zap = ZapLocator.FindAsync(context.Commands, ExecutableSearch.OnPath("zap-baseline.py", path), ExecutableSearch.OnPath("zap.sh", path), ExecutableSearch.OnPath("docker", path)).GetAwaiter().GetResult();
+        var overrides = context.Load.Overrides;
+        var testSettings = new PrePromotionSettings(context.AppRoot, context.Load.ProfileFor(environment))
+        {
+            LoadOverrides = context.Deploy.LoadWarmUp is { } warmUp ? overrides with { WarmUp = warmUp } : overrides,
+            ExtraThresholds = context.Load.ExtraThresholds,
+            ApiKey = string.IsNullOrWhiteSpace(apiKey) ? null : apiKey,
+            SmokeResponseLimit = context.Load.SmokeResponseLimit,
+            Zap = zap,
+            RequireZap = context.Load.RequireZap,
+            ZapWorkDirectory = Directory.CreateDirectory(context.Artifacts.PathOf("security")).FullName,
+            K6Executable = ExecutableSearch.OnPath("k6", path),
+        };
+
+        SlackNotifier? slack = null;
+        if (variables.GetValueOrDefault("SLACK_WEBHOOK_URL") is { Length: > 0 } webhook && Uri.TryCreate(webhook, UriKind.Absolute, out var webhookUri))
+        {
+            var http = new HttpClient();
+            owned.Add(http);
+            slack = new SlackNotifier(http, new SlackSettings(webhookUri), context.BuildLog);
+        }
+
+        var runtime = new DeploymentRuntime(
+            settings,
+            zone,
+            factory.ArtifactStore(bucket),
+            factory.DnsRouter(),
+            factory.FunctionRegistry(),
+            factory.MetricsReader(),
+            stack,
+            new PrePromotionTests(context.BuildLog, context.Commands, context.Artifacts, context.Redactor),
+            testSettings,
+            environment == DeploymentEnvironment.Production ? context.Load.ProductionUrl : context.Load.StagingUrl,
+            context.Artifacts,
+            context.Redactor,
+            context.BuildLog,
+            TimeProvider.System)
+        {
+            Slack = slack,
+        };
+        return new OwnedDeploymentRuntime(runtime, owned);
+    }
+
+    /// <summary>Who and what started this run (GitHub's environment when present).</summary>
+    public static DeploymentTrigger Trigger(BuildContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return DeploymentTrigger.FromEnvironment(context.Environment.GetEnvironmentVariables().ToDictionary(p => p.Key, p => (string?)p.Value, StringComparer.Ordinal));
+    }
+}

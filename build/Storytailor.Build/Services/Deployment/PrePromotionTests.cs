@@ -1,0 +1,94 @@
+using System.Globalization;
+using Storytailor.Core;
+using Storytailor.Load;
+
+namespace Storytailor.Build.Services.Deployment;
+
+/// <summary>What the pre-promotion tests need besides the URL: the app (scenarios), the load profile and its overrides, secrets, ZAP.</summary>
+public sealed record PrePromotionSettings(string AppRoot, string LoadProfile)
+{
+    public LoadOverrides LoadOverrides { get; init; } = new();
+
+    public IReadOnlyList<string> ExtraThresholds { get; init; } = [];
+
+    public string? ApiKey { get; init; }
+
+    public TimeSpan SmokeResponseLimit { get; init; } = TimeSpan.FromMilliseconds(800);
+
+    public ZapInvocation? Zap { get; init; }
+
+    public bool RequireZap { get; init; }
+
+    public string ZapWorkDirectory { get; init; } = Path.GetTempPath();
+
+    public string? K6Executable { get; init; }
+}
+
+/// <summary>The outcome of the pre-promotion tests: pass/fail, the facts each suite decided on, the failures.</summary>
+public sealed record PrePromotionResult(bool Passed, IReadOnlyList<string> Facts, IReadOnlyList<string> Failures);
+
+/// <summary>
+/// Smoke suite, load test and security probes against one colour's own endpoint, in that order; the first
+/// failing suite stops the run (a colour that fails its smoke checks is not load tested).
+/// </summary>
+public sealed class PrePromotionTests(IBuildLog log, CommandRunner runner, ArtifactWriter artifacts, SecretRedactor redactor)
+{
+    public async Task<PrePromotionResult> RunAsync(Uri endpoint, PrePromotionSettings settings, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        ArgumentNullException.ThrowIfNull(settings);
+        var facts = new List<string>();
+
+        var smoke = await SmokeAsync(endpoint, settings, cancellationToken).ConfigureAwait(false);
+        smoke.WriteJson(artifacts, "deploy/smoke-pre-promotion.json");
+        facts.Add($"smoke against {endpoint}: {smoke.Checks.Count(c => c.Passed)}/{smoke.Checks.Count} checks passed");
+        if (!smoke.Passed)
+        {
+            return new PrePromotionResult(false, facts, smoke.Failures);
+        }
+
+        LoadTestResult load;
+        try
+        {
+            load = await new LoadTestService(log, runner, artifacts, redactor).RunAsync(new LoadTestSettings(settings.AppRoot, settings.LoadProfile, endpoint)
+            {
+                Overrides = settings.LoadOverrides,
+                ExtraThresholds = settings.ExtraThresholds,
+                K6Executable = settings.K6Executable,
+                SecretLookup = name => name == "API_KEY" ? settings.ApiKey : null,
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (LoadConfigurationException ex)
+        {
+            return new PrePromotionResult(false, facts, [$"Load test could not run: {ex.Message}"]);
+        }
+
+        facts.Add($"load '{settings.LoadProfile}': {load.Requests} requests, p95 {Ms(load.Latency?.P95Ms)} ms, {load.Failed} failed, {load.Dropped} dropped; "
+            + string.Join("; ", load.Thresholds.Select(t => $"{t.Describe()} {(t.Passed ? "ok" : "FAILED")}")));
+        if (!load.Passed)
+        {
+            return new PrePromotionResult(false, facts, load.Failures);
+        }
+
+        var security = await new SecurityProbes(log, runner).RunAsync(new SecuritySettings(endpoint)
+        {
+            Zap = settings.Zap,
+            RequireZap = settings.RequireZap,
+            ZapWorkDirectory = settings.ZapWorkDirectory,
+        }, cancellationToken).ConfigureAwait(false);
+        security.WriteJson(artifacts, "deploy/security-pre-promotion.json");
+        facts.Add($"security: {security.Probes.Count(p => p.Passed)}/{security.Probes.Count} probes passed, ZAP {security.Zap.Status}");
+        return security.Passed
+            ? new PrePromotionResult(true, facts, [])
+            : new PrePromotionResult(false, facts, security.Failures);
+    }
+
+    /// <summary>The smoke suite alone (also the monitoring window's probe of the public URL and the rollback's check).</summary>
+    public Task<SmokeResult> SmokeAsync(Uri endpoint, PrePromotionSettings settings, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        return new SmokeSuite(log).RunAsync(new SmokeSettings(endpoint) { ApiKey = settings.ApiKey, ResponseTimeLimit = settings.SmokeResponseLimit }, cancellationToken);
+    }
+
+    private static string Ms(double? value) => value?.ToString("0", CultureInfo.InvariantCulture) ?? "-";
+}

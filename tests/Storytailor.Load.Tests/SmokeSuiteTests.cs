@@ -1,0 +1,86 @@
+using Storytailor.Core;
+
+namespace Storytailor.Load.Tests;
+
+public class SmokeSuiteTests
+{
+    private static async Task<SmokeResult> RunAgainst(StoryApiBehaviour behaviour, Func<SmokeSettings, SmokeSettings>? adjust = null)
+    {
+        await using var server = await StoryApiStandIn.StartAsync(behaviour);
+        // A generous response-time limit: only the test of slow responses is about it.
+        var settings = new SmokeSettings(server.BaseUrl) { BurstSize = 40, ResponseTimeLimit = TimeSpan.FromSeconds(10) };
+        return await new SmokeSuite(new RecordingLog()).RunAsync(adjust?.Invoke(settings) ?? settings);
+    }
+
+    [Test]
+    public async Task A_correct_service_passes_every_check()
+    {
+        var result = await RunAgainst(new StoryApiBehaviour());
+
+        Assert.That(result.Passed, Is.True, string.Join("\n", result.Failures));
+        Assert.That(result.Checks.Select(c => c.Name), Is.EqualTo(new[] { "health", "router health", "universal-agent health", "CORS allowed origin", "CORS disallowed origin", "rate limiting" }));
+        Assert.That(result.Checks.Single(c => c.Name == "rate limiting").Message, Does.Contain("429").And.Contain("recovered"));
+    }
+
+    [Test]
+    public async Task A_service_without_CORS_fails_the_allowed_origin_check()
+    {
+        var result = await RunAgainst(new StoryApiBehaviour { Cors = false });
+
+        Assert.That(result.Passed, Is.False);
+        Assert.That(result.Failures, Has.Exactly(1).Contains("'CORS allowed origin'").And.Contains("Access-Control-Allow-Origin is '(missing)'"));
+    }
+
+    [Test]
+    public async Task A_wildcard_CORS_service_fails_both_origin_checks()
+    {
+        var result = await RunAgainst(new StoryApiBehaviour { WildcardCors = true });
+
+        Assert.That(result.Failures, Has.Exactly(2).Items);
+        Assert.That(result.Failures, Has.Some.Contains("'CORS disallowed origin'").And.Some.Contains("got Access-Control-Allow-Origin '*'"));
+    }
+
+    [Test]
+    public async Task A_service_that_never_answers_429_fails_the_rate_limit_check()
+    {
+        var result = await RunAgainst(new StoryApiBehaviour { RateLimit = false });
+
+        Assert.That(result.Failures, Has.Exactly(1).Contains("'rate limiting'").And.Contains("got no 429"));
+    }
+
+    [Test]
+    public async Task A_slow_service_fails_the_response_time_of_each_check()
+    {
+        var result = await RunAgainst(new StoryApiBehaviour { Delay = TimeSpan.FromMilliseconds(400), RateLimit = false }, s => s with { ResponseTimeLimit = TimeSpan.FromMilliseconds(200), BurstSize = 5 });
+
+        Assert.That(result.Checks.Where(c => c.Name.Contains("health", StringComparison.Ordinal)).Select(c => c.Passed), Is.All.False);
+        Assert.That(result.Failures, Has.Some.Contains("over the 200 ms limit"));
+    }
+
+    [Test]
+    public async Task An_unreachable_service_fails_every_check_as_could_not_run()
+    {
+        Uri gone;
+        await using (var server = await StoryApiStandIn.StartAsync(new StoryApiBehaviour()))
+        {
+            gone = server.BaseUrl;
+        }
+
+        var result = await new SmokeSuite(new RecordingLog()).RunAsync(new SmokeSettings(gone) { BurstSize = 3 });
+
+        Assert.That(result.Checks.Select(c => c.Passed), Is.All.False);
+        Assert.That(result.Failures, Has.All.Contains("could not run"));
+    }
+
+    [Test]
+    public async Task The_result_is_written_as_json_with_each_failed_check()
+    {
+        var result = await RunAgainst(new StoryApiBehaviour { RateLimit = false });
+        var artifacts = new ArtifactWriter(Path.Combine(Path.GetTempPath(), "smoke-" + Guid.NewGuid().ToString("N")), new SecretRedactor());
+
+        var text = File.ReadAllText(result.WriteJson(artifacts));
+
+        Assert.That(text, Does.Contain("\"passed\": false").And.Contain("rate limiting"));
+        Directory.Delete(artifacts.Root, true);
+    }
+}
