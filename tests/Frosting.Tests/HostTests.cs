@@ -179,6 +179,17 @@ public sealed class HostTests
     }
 
     [Test]
+    public void Dry_run_still_runs_setup_lifetimes_with_the_dryrun_argument_but_no_task()
+    {
+        var result = Harness(typeof(CompileTask), typeof(TestTask), typeof(PackageTask))
+            .Configure(h => h.UseLifetime<DryRunAwareLifetime>())
+            .Run("--target=Package", "--dry-run");
+
+        Assert.That(result.ExitCode, Is.EqualTo(0), result.Output);
+        Assert.That(result.Executed, Is.EqualTo(new[] { "Setup:Package dryrun=true", "Teardown" }));
+    }
+
+    [Test]
     public void Exclusive_runs_only_the_target()
     {
         var result = Harness(typeof(CompileTask), typeof(TestTask), typeof(PackageTask)).Run("--target=Package", "--exclusive");

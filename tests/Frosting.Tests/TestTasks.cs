@@ -113,3 +113,11 @@ public sealed class MisconfiguredTask : FrostingTask<HostTestContext>
 {
     public override void Run(HostTestContext context) => throw new CakeException(2, "secret X is missing");
 }
+
+public sealed class DryRunAwareLifetime(ExecutionLog log) : FrostingLifetime<HostTestContext>
+{
+    public override void Setup(HostTestContext context, ISetupContext info) =>
+        log.Add($"Setup:{info.TargetTask.Name} dryrun={context.Arguments.HasArgument("dryrun")}".Replace("True", "true", StringComparison.Ordinal));
+
+    public override void Teardown(HostTestContext context, ITeardownContext info) => log.Add("Teardown");
+}

@@ -87,6 +87,38 @@ public sealed class CiStageFailureTests
     }
 
     [Test]
+    public void An_erasure_function_that_leaves_rows_fails_Database_naming_the_rule()
+    {
+        using var app = new AppCopy();
+        File.WriteAllText(
+            app.File("supabase/migrations/20990101000000_weaker_erasure.sql"),
+            "create or replace function public.erase_user(p_user_id uuid) returns integer\n" +
+            "language sql security definer set search_path = public as $$ select 0; $$;\n");
+
+        var run = app.Run("Database");
+
+        Assert.That(run.ExitCode, Is.EqualTo(1), run.ToString());
+        Assert.That(run.Output, Does.Contain("Database failed").And.Contain("right-to-erasure"));
+    }
+
+    [Test]
+    public void Editing_a_migration_that_is_on_the_default_branch_fails_Database_naming_the_file()
+    {
+        using var app = new AppCopy();
+        app.Git("init", "-q", "-b", "main");
+        app.Git("add", "-A");
+        app.Git("-c", "user.name=ci", "-c", "user.email=ci@example.invalid", "commit", "-q", "-m", "published");
+        app.Git("checkout", "-q", "-b", "feature");
+        var migration = Directory.GetFiles(app.File("supabase/migrations"), "*.sql").Order(StringComparer.Ordinal).First();
+        File.AppendAllText(migration, "\ncomment on table public.users is 'edited after publishing';\n");
+
+        var run = app.Run("Database", "--default-branch=main");
+
+        Assert.That(run.ExitCode, Is.EqualTo(1), run.ToString());
+        Assert.That(run.Output, Does.Contain("Database failed").And.Contain(Path.GetFileName(migration)));
+    }
+
+    [Test]
     public void A_tracking_sdk_in_a_child_facing_package_fails_Database_naming_the_package()
     {
         using var app = new AppCopy();
@@ -126,6 +158,12 @@ public sealed class CiStageFailureTests
             BuildProgram.RepositoryRoot,
             new Dictionary<string, string?> { ["SNYK_TOKEN"] = null },
             [$"--target={stage}", "--exclusive", $"--app-root={Root}", $"--artifacts={_folder.Path}/artifacts", $"--cache-dir={_folder.Path}/cache", .. extra]);
+
+        public void Git(params string[] args)
+        {
+            var run = BuildProgram.Start("git", args, Root, null);
+            Assert.That(run.ExitCode, Is.EqualTo(0), run.ToString());
+        }
 
         public void Dispose() => _folder.Dispose();
     }

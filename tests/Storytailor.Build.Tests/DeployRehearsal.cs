@@ -1,0 +1,425 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Storytailor.Build.Context;
+using Storytailor.Build.Secrets;
+using Storytailor.Core;
+using Storytailor.FakeAws;
+using Storytailor.Load;
+
+namespace Storytailor.Build.Tests;
+
+/// <summary>
+/// The stage of a production rehearsal: a packaged copy of the example app, its Terraform configuration on a local
+/// backend, the router started twice (blue and green), and per case a fresh fake AWS with the public record on blue.
+/// </summary>
+public sealed class DeployRehearsal : IAsyncDisposable
+{
+    public const string Domain = "api.rehearsal.test";
+    public const string BlueEndpoint = "blue-api.rehearsal.test";
+    public const string GreenEndpoint = "green-api.rehearsal.test";
+    public const string ZoneId = "ZREHEARSAL0001";
+    public const string Bucket = "rehearsal-deployments";
+    public const string ApiKey = "rehearsal-api-key-5d1f";
+
+    private DeployRehearsal(TemporaryFolder workspace, string app, string artifacts, string cache)
+    {
+        Workspace = workspace;
+        App = app;
+        Artifacts = artifacts;
+        Cache = cache;
+    }
+
+    public TemporaryFolder Workspace { get; }
+
+    public string App { get; }
+
+    public string Artifacts { get; }
+
+    public string Cache { get; }
+
+    public string Terraform => Path.Combine(App, "infrastructure", "terraform");
+
+    public LocalAppServer Blue { get; private set; } = null!;
+
+    public LocalAppServer Green { get; private set; } = null!;
+
+    /// <summary>Package name → CodeSha256 of the packaged artifacts.</summary>
+    public IReadOnlyDictionary<string, string> CodeSha256 { get; private set; } = new Dictionary<string, string>();
+
+    /// <summary>Copies the example, packages it once (npm ci, build, package; later runs reuse the stage cache) and starts both colours.</summary>
+    public static async Task<DeployRehearsal> PrepareAsync()
+    {
+        var workspace = new TemporaryFolder("storytailor-rehearsal-");
+        var app = Path.Combine(workspace.Path, "app");
+        CopyTree(BuildProgram.ExampleApp, app);
+        var rehearsal = new DeployRehearsal(workspace, app, Path.Combine(workspace.Path, "artifacts"), Path.Combine(workspace.Path, "cache"));
+        File.WriteAllText(Path.Combine(workspace.Path, "cake.config"), Config);
+
+        var package = BuildProgram.Run(workspace.Path, rehearsal.ChildEnvironment(null), "--target=Package", $"--app-root={app}", $"--artifacts={rehearsal.Artifacts}", $"--cache-dir={rehearsal.Cache}");
+        if (package.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"Packaging the rehearsal app failed:\n{package}");
+        }
+
+        using (var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(rehearsal.Artifacts, "manifest.json"))))
+        {
+            rehearsal.CodeSha256 = manifest.RootElement.GetProperty("packages").EnumerateArray()
+                .ToDictionary(p => p.GetProperty("name").GetString()!, p => p.GetProperty("codeSha256").GetString()!);
+        }
+
+        var colourEnvironment = new Dictionary<string, string> { ["API_KEY"] = ApiKey, ["RATE_LIMIT_BURST"] = "40", ["RATE_LIMIT_PER_SECOND"] = "20" };
+        rehearsal.Blue = await LocalAppServer.StartAsync("node", app, "packages/router/dist/server.js", colourEnvironment, TimeSpan.FromSeconds(30), new RecordingLog(), new SecretRedactor());
+        rehearsal.Green = await LocalAppServer.StartAsync("node", app, "packages/router/dist/server.js", colourEnvironment, TimeSpan.FromSeconds(30), new RecordingLog(), new SecretRedactor());
+        return rehearsal;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Blue is not null)
+        {
+            await Blue.DisposeAsync();
+        }
+
+        if (Green is not null)
+        {
+            await Green.DisposeAsync();
+        }
+
+        Workspace.Dispose();
+    }
+
+    /// <summary>One case: a fresh fake AWS (record on blue, functions running the packaged code), its own Terraform state and variable files.</summary>
+    public async Task<RehearsalCase> StartCaseAsync(string name, Uri? greenUrl = null)
+    {
+        var fake = await FakeAwsServer.StartAsync();
+        fake.S3.CreateBucket(Bucket);
+        fake.Route53.CreateHostedZone(ZoneId, "rehearsal.test");
+        fake.Route53.PutRecord(ZoneId, new FakeRecordSet(Domain, "CNAME", [BlueEndpoint], 1));
+        foreach (var colour in new[] { "blue", "green" })
+        {
+            foreach (var (package, sha) in CodeSha256)
+            {
+                fake.Lambda.PutFunction(new FakeFunction($"storytailor-production-{colour}-{package[(package.LastIndexOf('/') + 1)..]}") { CodeSha256 = sha });
+            }
+        }
+
+        var folder = Directory.CreateDirectory(Path.Combine(Workspace.Path, "cases", name)).FullName;
+        File.WriteAllText(Path.Combine(folder, "prod-blue.tfvars"), $"api_endpoint_override = \"{Blue.BaseUrl.AbsoluteUri.TrimEnd('/')}\"\n");
+        File.WriteAllText(Path.Combine(folder, "prod-green.tfvars"), $"api_endpoint_override = \"{(greenUrl ?? Green.BaseUrl).AbsoluteUri.TrimEnd('/')}\"\n");
+        var state = Path.Combine(folder, "state");
+        File.WriteAllText(Path.Combine(Terraform, "backend_override.tf"), $"terraform {{\n  backend \"local\" {{\n    workspace_dir = \"{state}\"\n  }}\n}}\n");
+        var rehearsalCase = new RehearsalCase(this, fake, folder);
+        rehearsalCase.Terraform("init", "-input=false", "-reconfigure");
+        rehearsalCase.Terraform("workspace", "select", "-or-create=true", "prod-blue");
+        rehearsalCase.Terraform("apply", "-input=false", "-auto-approve", "-var", "app_version=v1.0.0", $"-var-file={Path.Combine(folder, "prod-blue.tfvars")}");
+        rehearsalCase.Terraform("workspace", "select", "default");
+        rehearsalCase.FrontDoor = await PublicFrontDoor.StartAsync(fake, Blue, GreenUrlFor(greenUrl));
+        return rehearsalCase;
+    }
+
+    private Uri GreenUrlFor(Uri? greenUrl) => greenUrl ?? Green.BaseUrl;
+
+    /// <summary>The child build's environment: the fake's endpoint and credentials, every required secret as a dummy.</summary>
+    public Dictionary<string, string?> ChildEnvironment(FakeAwsServer? fake)
+    {
+        var environment = new Dictionary<string, string?> { ["CI"] = "true", ["SNYK_TOKEN"] = null, ["SLACK_WEBHOOK_URL"] = null, ["GITHUB_ACTOR"] = "rehearsal-bot" };
+        foreach (var secret in SecretCatalog.RequiredFor(SecretCatalog.DeployProduction, DeploymentEnvironment.Production))
+        {
+            environment[secret.Name] = $"dummy-{secret.Name.ToLowerInvariant()}";
+        }
+
+        environment["LAMBDA_ARTIFACTS_BUCKET"] = Bucket;
+        environment["ROUTE53_HOSTED_ZONE_ID"] = ZoneId;
+        environment["API_KEY_PROD"] = ApiKey;
+        if (fake is not null)
+        {
+            environment["AWS_ENDPOINT_URL"] = fake.Endpoint.AbsoluteUri;
+            environment["AWS_ACCESS_KEY_ID"] = fake.Credentials.AccessKeyId;
+            environment["AWS_SECRET_ACCESS_KEY"] = fake.Credentials.SecretAccessKey;
+            environment["AWS_REGION"] = fake.Region;
+        }
+
+        return environment;
+    }
+
+    private const string Config = """
+        [Storytailor]
+        Environment=production
+
+        [Deploy.Production]
+        Domain=api.rehearsal.test
+        HostedZoneIdSecret=ROUTE53_HOSTED_ZONE_ID
+        RecordTtl=1
+        ApiKeySecret=API_KEY_PROD
+        Blue.Endpoint=blue-api.rehearsal.test
+        Green.Endpoint=green-api.rehearsal.test
+        Blue.Functions=storytailor-production-blue-router,storytailor-production-blue-universal-agent
+        Green.Functions=storytailor-production-green-router,storytailor-production-green-universal-agent
+        MonitoringWindow=15m
+        PollInterval=1m
+        ConsecutiveBreaches=2
+        DnsSyncTimeout=3s
+        DnsPollInterval=250ms
+        CleanupTrafficWindow=1m
+        """;
+
+    private static void CopyTree(string source, string target)
+    {
+        Directory.CreateDirectory(target);
+        foreach (var entry in new DirectoryInfo(source).EnumerateFileSystemInfos())
+        {
+            if (entry.Name is "node_modules" or "coverage" or "dist" or ".terraform" or "terraform.tfstate.d" || entry.Name.EndsWith(".tfstate", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var destination = Path.Combine(target, entry.Name);
+            if (entry is DirectoryInfo directory)
+            {
+                CopyTree(directory.FullName, destination);
+            }
+            else
+            {
+                File.Copy(entry.FullName, destination);
+            }
+        }
+    }
+}
+
+/// <summary>One rehearsal: its fake AWS, Terraform state, public front door and the build runs made in it.</summary>
+public sealed class RehearsalCase(DeployRehearsal rehearsal, FakeAwsServer fake, string folder) : IAsyncDisposable
+{
+    public FakeAwsServer Fake { get; } = fake;
+
+    public string Folder { get; } = folder;
+
+    public PublicFrontDoor FrontDoor { get; set; } = null!;
+
+    /// <summary>Where the public record points now.</summary>
+    public string RecordTarget => Fake.Route53.Records(DeployRehearsal.ZoneId).Single(r => r.Name.TrimEnd('.') == DeployRehearsal.Domain).Values[0].TrimEnd('.');
+
+    /// <summary>Runs the build in the rehearsal folder with rehearsal windows (seconds) given as parameters.</summary>
+    public BuildRun Build(params string[] arguments)
+    {
+        string[] common =
+        [
+            $"--app-root={rehearsal.App}", $"--artifacts={rehearsal.Artifacts}", $"--cache-dir={rehearsal.Cache}",
+            "--terraform-backend=local", $"--terraform-var-file={Path.Combine(Folder, "{workspace}.tfvars")}",
+            $"--production-url={FrontDoor.Url}", "--monitoring-window=3s", "--poll-interval=1s",
+            "--load-duration=2", "--load-rate=10", "--deploy-load-warm-up=0",
+        ];
+        return BuildProgram.Run(rehearsal.Workspace.Path, rehearsal.ChildEnvironment(Fake), [.. arguments, .. common]);
+    }
+
+    /// <summary>Resources in a workspace's state (empty: nothing deployed, or destroyed).</summary>
+    public IReadOnlyList<string> StateOf(string workspace)
+    {
+        Terraform("workspace", "select", "-or-create=true", workspace);
+        var run = BuildProgram.Start("terraform", ["state", "list", "-no-color"], Path.Combine(rehearsal.App, "infrastructure", "terraform"), new Dictionary<string, string?> { ["TF_IN_AUTOMATION"] = "1" }, TimeSpan.FromMinutes(2));
+        Terraform("workspace", "select", "default");
+        if (run.ExitCode != 0 && !run.Output.Contains("No state file was found", StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"terraform state list failed:\n{run.Output}");
+        }
+
+        // Resource addresses only (the CLI may also print configuration warnings).
+        return [.. run.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Where(l => l.StartsWith("terraform_data.", StringComparison.Ordinal) || l.StartsWith("module.", StringComparison.Ordinal))];
+    }
+
+    /// <summary>The ledger records of production in the fake S3 (the store of record).</summary>
+    public IReadOnlyList<JsonDocument> Ledger() =>
+        [.. Fake.S3.Keys(DeployRehearsal.Bucket).Where(k => k.StartsWith("ledger/production/", StringComparison.Ordinal))
+            .Select(k => JsonDocument.Parse(Fake.S3.Object(DeployRehearsal.Bucket, k)!.Content))];
+
+    public string Terraform(params string[] arguments)
+    {
+        var run = BuildProgram.Start("terraform", arguments, Path.Combine(rehearsal.App, "infrastructure", "terraform"), new Dictionary<string, string?> { ["TF_IN_AUTOMATION"] = "1", ["CHECKPOINT_DISABLE"] = "1" }, TimeSpan.FromMinutes(2));
+        return run.ExitCode == 0 ? run.Output : throw new InvalidOperationException($"terraform {string.Join(' ', arguments)} failed:\n{run.Output}");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (FrontDoor is not null)
+        {
+            await FrontDoor.DisposeAsync();
+        }
+
+        await Fake.DisposeAsync();
+    }
+}
+
+/// <summary>
+/// The public name as clients meet it: every request resolves the record through the fake Route 53 state (the test
+/// harness plays DNS) and is forwarded to the colour the record points to. A client keeps calling it.
+/// </summary>
+public sealed class PublicFrontDoor : IAsyncDisposable
+{
+    private static readonly HashSet<string> HopByHop = new(StringComparer.OrdinalIgnoreCase) { "Connection", "Keep-Alive", "Transfer-Encoding", "Upgrade", "Host", "Content-Length" };
+
+    private readonly WebApplication _app;
+    private readonly HttpClient _http = new(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false });
+    private readonly CancellationTokenSource _stop = new();
+    private Task? _client;
+    private long _sent;
+    private long _failed;
+    private readonly List<string> _failures = [];
+
+    private PublicFrontDoor(WebApplication app) => _app = app;
+
+    public Uri Url { get; private set; } = null!;
+
+    public long ClientRequests => Interlocked.Read(ref _sent);
+
+    public long ClientFailures => Interlocked.Read(ref _failed);
+
+    public IReadOnlyList<string> FailureSamples
+    {
+        get
+        {
+            lock (_failures)
+            {
+                return [.. _failures.Take(5)];
+            }
+        }
+    }
+
+    public static async Task<PublicFrontDoor> StartAsync(FakeAwsServer fake, LocalAppServer blue, Uri green)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        var door = new PublicFrontDoor(app);
+        app.Run(async context =>
+        {
+            var target = fake.Route53.Records(DeployRehearsal.ZoneId).SingleOrDefault(r => r.Name.TrimEnd('.') == DeployRehearsal.Domain)?.Values[0].TrimEnd('.');
+            var upstream = target switch
+            {
+                DeployRehearsal.BlueEndpoint => blue.BaseUrl,
+                DeployRehearsal.GreenEndpoint => green,
+                _ => null,
+            };
+            if (upstream is null)
+            {
+                context.Response.StatusCode = 502;
+                return;
+            }
+
+            using var request = new HttpRequestMessage(new HttpMethod(context.Request.Method), new Uri(upstream, context.Request.Path + context.Request.QueryString));
+            if (context.Request.ContentLength > 0 || context.Request.Headers.ContainsKey("Transfer-Encoding"))
+            {
+                var body = new MemoryStream();
+                await context.Request.Body.CopyToAsync(body);
+                request.Content = new ByteArrayContent(body.ToArray());
+            }
+
+            foreach (var header in context.Request.Headers.Where(h => !HopByHop.Contains(h.Key)))
+            {
+                if (!request.Headers.TryAddWithoutValidation(header.Key, header.Value.ToArray()))
+                {
+                    request.Content?.Headers.TryAddWithoutValidation(header.Key, header.Value.ToArray());
+                }
+            }
+
+            HttpResponseMessage response;
+            try
+            {
+                response = await door._http.SendAsync(request, context.RequestAborted);
+            }
+            catch (HttpRequestException)
+            {
+                context.Response.StatusCode = 502;
+                return;
+            }
+
+            using (response)
+            {
+                context.Response.StatusCode = (int)response.StatusCode;
+                foreach (var header in response.Headers.Concat(response.Content.Headers).Where(h => !HopByHop.Contains(h.Key)))
+                {
+                    context.Response.Headers[header.Key] = header.Value.ToArray();
+                }
+
+                await response.Content.CopyToAsync(context.Response.Body);
+            }
+        });
+        await app.StartAsync();
+        door.Url = new Uri(app.Urls.First().Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal) + "/");
+        return door;
+    }
+
+    /// <summary>A client of the public name: GET /health every 100 ms from its own address (x-forwarded-for), counting failures.</summary>
+    public void StartClient()
+    {
+        _client = Task.Run(async () =>
+        {
+            using var client = new HttpClient { BaseAddress = Url, Timeout = TimeSpan.FromSeconds(5) };
+            while (!_stop.IsCancellationRequested)
+            {
+                Interlocked.Increment(ref _sent);
+                try
+                {
+                    using var request = new HttpRequestMessage(HttpMethod.Get, "/health");
+                    request.Headers.Add("x-forwarded-for", "203.0.113.7");
+                    using var response = await client.SendAsync(request, _stop.Token);
+                    if (response.StatusCode != HttpStatusCode.OK)
+                    {
+                        Fail($"HTTP {(int)response.StatusCode}");
+                    }
+                }
+                catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+                {
+                    Interlocked.Decrement(ref _sent);
+                    break;
+                }
+                catch (HttpRequestException ex)
+                {
+                    Fail(ex.Message);
+                }
+
+                try
+                {
+                    await Task.Delay(100, _stop.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+            }
+        });
+    }
+
+    public async Task StopClientAsync()
+    {
+        await _stop.CancelAsync();
+        if (_client is not null)
+        {
+            await _client;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopClientAsync();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        _http.Dispose();
+        _stop.Dispose();
+    }
+
+    private void Fail(string reason)
+    {
+        Interlocked.Increment(ref _failed);
+        lock (_failures)
+        {
+            _failures.Add(reason);
+        }
+    }
+}
