@@ -181,6 +181,7 @@ public sealed class CiEndToEndTests
         foreach (var package in Directory.GetDirectories(Path.Combine(target, "packages")))
         {
             DeleteIfPresent(Path.Combine(package, "dist"));
+            DeleteIfPresent(Path.Combine(package, ".tsc-test"));
             DeleteIfPresent(Path.Combine(package, "node_modules"));
         }
 

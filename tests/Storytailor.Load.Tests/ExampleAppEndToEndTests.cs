@@ -12,7 +12,7 @@ public class ExampleAppEndToEndTests
     {
         if (!File.Exists(Path.Combine(Root, "packages/router/dist/server.js")))
         {
-            Assert.Ignore("example app not built: run 'cd example && npm ci && npm run build'");
+            Assert.Fail("example app not built: run 'npm ci --prefix example && npm run build --prefix example' (.ci/run does)");
         }
     }
 
