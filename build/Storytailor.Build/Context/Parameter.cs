@@ -37,7 +37,11 @@ public sealed class Parameter<T>(
 
     public override string TypeName => typeName;
 
-    public override string DefaultText => defaultText ?? Convert.ToString(Default, CultureInfo.InvariantCulture) ?? "(none)";
+    public override string DefaultText => defaultText ?? Default switch
+    {
+        bool flag => flag ? "true" : "false",
+        _ => Convert.ToString(Default, CultureInfo.InvariantCulture) ?? "(none)",
+    };
 
     /// <summary>Parses a raw value; throws <see cref="FormatException"/> with a message naming the valid values.</summary>
     public T Parse(string raw) => parse(raw.Trim());
