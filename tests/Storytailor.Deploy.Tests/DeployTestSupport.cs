@@ -16,42 +16,13 @@ namespace Storytailor.Deploy.Tests;
 [SetUpFixture]
 public sealed class DeployTestEnvironment
 {
-    private static readonly string[] Variables =
-    [
-        "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION",
-        "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_EC2_METADATA_DISABLED", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN",
-        "AWS_ROLE_SESSION_NAME", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL_S3", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-        "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_STS_REGIONAL_ENDPOINTS",
-    ];
-
-    private readonly Dictionary<string, string?> _saved = [];
+    private AwsEnvironmentIsolation? _isolation;
 
     [OneTimeSetUp]
-    public void Isolate()
-    {
-        foreach (var name in Variables)
-        {
-            _saved[name] = Environment.GetEnvironmentVariable(name);
-            Environment.SetEnvironmentVariable(name, null);
-        }
-
-        var nowhere = Path.Combine(Path.GetTempPath(), "storytailor-deploy-tests-no-such-dir");
-        Environment.SetEnvironmentVariable("AWS_CONFIG_FILE", Path.Combine(nowhere, "config"));
-        Environment.SetEnvironmentVariable("AWS_SHARED_CREDENTIALS_FILE", Path.Combine(nowhere, "credentials"));
-        Environment.SetEnvironmentVariable("AWS_EC2_METADATA_DISABLED", "true");
-        var credentials = new FakeAwsServer().Credentials;
-        Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", credentials.AccessKeyId);
-        Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", credentials.SecretAccessKey);
-    }
+    public void Isolate() => _isolation = new AwsEnvironmentIsolation("deploy-tests");
 
     [OneTimeTearDown]
-    public void Restore()
-    {
-        foreach (var (name, value) in _saved)
-        {
-            Environment.SetEnvironmentVariable(name, value);
-        }
-    }
+    public void Restore() => _isolation?.Dispose();
 }
 
 /// <summary>
