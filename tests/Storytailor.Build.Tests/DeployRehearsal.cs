@@ -134,6 +134,12 @@ public sealed class DeployRehearsal : IAsyncDisposable
             environment[secret.Name] = $"dummy-{secret.Name.ToLowerInvariant()}";
         }
 
+        foreach (var secret in SecretCatalog.RequiredFor(SecretCatalog.DeployStaging, DeploymentEnvironment.Staging))
+        {
+            environment[secret.Name] = $"dummy-{secret.Name.ToLowerInvariant()}";
+        }
+
+        environment["API_KEY_STAGING"] = ApiKey;
         environment["LAMBDA_ARTIFACTS_BUCKET"] = Bucket;
         environment["ROUTE53_HOSTED_ZONE_ID"] = ZoneId;
         environment["API_KEY_PROD"] = ApiKey;
@@ -151,6 +157,11 @@ public sealed class DeployRehearsal : IAsyncDisposable
     private const string Config = """
         [Storytailor]
         Environment=production
+
+        [Deploy.Staging]
+        Domain=staging-api.rehearsal.test
+        Workspace=staging
+        ApiKeySecret=API_KEY_STAGING
 
         [Deploy.Production]
         Domain=api.rehearsal.test
@@ -290,7 +301,20 @@ public sealed class PublicFrontDoor : IAsyncDisposable
         }
     }
 
-    public static async Task<PublicFrontDoor> StartAsync(FakeAwsServer fake, LocalAppServer blue, Uri green)
+    public static Task<PublicFrontDoor> StartAsync(FakeAwsServer fake, LocalAppServer blue, Uri green)
+    {
+        ArgumentNullException.ThrowIfNull(fake);
+        ArgumentNullException.ThrowIfNull(blue);
+        return StartAsync(() => fake.Route53.Records(DeployRehearsal.ZoneId).SingleOrDefault(r => r.Name.TrimEnd('.') == DeployRehearsal.Domain)?.Values[0].TrimEnd('.') switch
+        {
+            DeployRehearsal.BlueEndpoint => blue.BaseUrl,
+            DeployRehearsal.GreenEndpoint => green,
+            _ => null,
+        });
+    }
+
+    /// <summary>A front door forwarding each request to where <paramref name="route"/> says at that moment (null: 502).</summary>
+    public static async Task<PublicFrontDoor> StartAsync(Func<Uri?> route)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -299,13 +323,7 @@ public sealed class PublicFrontDoor : IAsyncDisposable
         var door = new PublicFrontDoor(app);
         app.Run(async context =>
         {
-            var target = fake.Route53.Records(DeployRehearsal.ZoneId).SingleOrDefault(r => r.Name.TrimEnd('.') == DeployRehearsal.Domain)?.Values[0].TrimEnd('.');
-            var upstream = target switch
-            {
-                DeployRehearsal.BlueEndpoint => blue.BaseUrl,
-                DeployRehearsal.GreenEndpoint => green,
-                _ => null,
-            };
+            var upstream = route();
             if (upstream is null)
             {
                 context.Response.StatusCode = 502;

@@ -30,6 +30,7 @@ public sealed class DeploymentStepException(string step, string message) : Excep
 public sealed class BlueGreenDeployment(DeploymentRuntime runtime)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private readonly DeploymentStages _stages = new(runtime);
 
     public async Task<DeploymentReport> DeployAsync(DeploymentRequest request, string artifactsRoot, CancellationToken cancellationToken = default)
     {
@@ -262,19 +263,6 @@ public sealed class BlueGreenDeployment(DeploymentRuntime runtime)
         return (true, decision);
     }
 
-    private async Task<DeploymentReport?> ForceUnlockAsync(DeploymentRequest request, CancellationToken cancellationToken)
-    {
-        if (request.ForceUnlockId is null)
-        {
-            return null;
-        }
-
-        var result = await runtime.Lock.ForceUnlockAsync(request.ForceUnlockId, request.Trigger.Actor, $"--force-unlock by {request.Trigger.Actor} (run {request.RunId})", cancellationToken).ConfigureAwait(false);
-        return result.Outcome == ForceUnlockOutcome.LockIdMismatch
-            ? new DeploymentReport(false, null, result.Message) { Refused = true }
-            : null;
-    }
-
     /// <summary>An unfinished deployment of this environment: close it when the planner allows, else refuse.</summary>
     private async Task<DeploymentReport?> RecoverAsync(LiveColour live, DeploymentRequest request, CancellationToken cancellationToken)
     {
@@ -309,72 +297,7 @@ public sealed class BlueGreenDeployment(DeploymentRuntime runtime)
         }
     }
 
-    private async Task<StepResult<IReadOnlyDictionary<string, StackArtifact>>> UploadAsync(string artifactsRoot, CancellationToken cancellationToken)
-    {
-        var published = await runtime.Publisher.PublishAsync(artifactsRoot, cancellationToken).ConfigureAwait(false);
-        if (!published.Passed)
-        {
-            throw new DeploymentStepException(DeploymentSteps.Upload, string.Join("; ", published.Failures.DefaultIfEmpty("no artifact to upload")));
-        }
-
-        var byService = published.Artifacts.ToDictionary(a => ServiceOf(a.Name), a => new StackArtifact(a.Key, a.CodeSha256), StringComparer.Ordinal);
-        IReadOnlyList<string> facts =
-        [
-            $"{published.Uploaded} uploaded, {published.Skipped} already present (content-addressed)",
-            .. byService.Select(p => ArtifactFact(p.Key, p.Value)),
-        ];
-        return new StepResult<IReadOnlyDictionary<string, StackArtifact>>(byService, facts);
-    }
-
-    /// <summary>The outcome of applying a colour: its workspace, endpoint and function names by service.</summary>
-    private sealed record AppliedColour(DeploymentColour Colour, string Workspace, Uri Endpoint, IReadOnlyDictionary<string, string> Functions);
-
-    private StepResult<AppliedColour> Apply(DeploymentColour colour, StackVariables variables)
-    {
-        var workspace = runtime.Settings.ColourOf(colour).Workspace;
-        try
-        {
-            var plan = runtime.Stack.Plan(workspace, variables);
-            runtime.Log.Information($"Terraform plan of {workspace}: {plan.Describe()}");
-            runtime.Stack.Apply(plan);
-            var outputs = runtime.Stack.Outputs(workspace);
-            var endpoint = EndpointOf(workspace, outputs);
-            var functions = outputs.TryGetValue("function_names", out var names) && names.ValueKind == JsonValueKind.Object
-                ? names.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString() ?? string.Empty, StringComparer.Ordinal)
-                : new Dictionary<string, string>(StringComparer.Ordinal);
-            return new StepResult<AppliedColour>(new AppliedColour(colour, workspace, endpoint, functions), [$"plan {plan.Describe()}", $"applied {variables.AppVersion} to {workspace}", $"endpoint {endpoint}"]);
-        }
-        catch (StackException ex)
-        {
-            throw new DeploymentStepException(DeploymentSteps.Apply, ex.Message);
-        }
-    }
-
-    private static Uri EndpointOf(string workspace, IReadOnlyDictionary<string, JsonElement> outputs) =>
-        outputs.TryGetValue("api_endpoint", out var value) && value.ValueKind == JsonValueKind.String && Uri.TryCreate(value.GetString(), UriKind.Absolute, out var uri)
-            ? uri
-            : throw new DeploymentStepException(DeploymentSteps.Apply, $"the workspace {workspace} has no api_endpoint output (an absolute URL); the colour cannot be tested.");
-
-    private async Task<StepResult<FunctionVerificationResult>> VerifyAsync(AppliedColour applied, string artifactsRoot, CancellationToken cancellationToken)
-    {
-        var manifest = ArtifactManifest.Read(Path.Combine(artifactsRoot, "manifest.json"));
-        var byService = manifest.Packages.ToDictionary(p => ServiceOf(p.Name), p => p.Name, StringComparer.Ordinal);
-        var unknown = applied.Functions.Keys.Where(s => !byService.ContainsKey(s)).ToList();
-        if (applied.Functions.Count == 0 || unknown.Count > 0)
-        {
-            throw new DeploymentStepException(DeploymentSteps.VerifyFunctions, applied.Functions.Count == 0
-                ? $"the workspace {applied.Workspace} has no function_names output; nothing to verify"
-                : $"no package in the manifest for the services {string.Join(", ", unknown)}");
-        }
-
-        var expected = ArtifactPublisher.ExpectedCode(manifest, applied.Functions.ToDictionary(p => p.Value, p => byService[p.Key], StringComparer.Ordinal));
-        var result = await runtime.Publisher.VerifyFunctionsAsync(expected, runtime.FunctionUpdateTimeout, runtime.FunctionPollInterval, cancellationToken).ConfigureAwait(false);
-        return result.Passed
-            ? new StepResult<FunctionVerificationResult>(result, [.. result.Functions.Select(f => f.Message)])
-            : throw new DeploymentStepException(DeploymentSteps.VerifyFunctions, string.Join("; ", result.Failures));
-    }
-
-    private async Task<StepResult<int>> WarmUpAsync(AppliedColour applied, CancellationToken cancellationToken)
+    private async Task<StepResult<int>> WarmUpAsync(AppliedStack applied, CancellationToken cancellationToken)
     {
         var facts = new List<string>();
         foreach (var function in applied.Functions.Values.Order(StringComparer.Ordinal))
@@ -522,74 +445,23 @@ public sealed class BlueGreenDeployment(DeploymentRuntime runtime)
         return all.Select(s => s.Record).FirstOrDefault(r => r.Version == version && r.StepSucceeded(DeploymentSteps.Upload));
     }
 
-    private static IReadOnlyDictionary<string, StackArtifact> ArtifactsOf(DeploymentRecord? record)
-    {
-        const string prefix = "artifact ";
-        var facts = record?.Step(DeploymentSteps.Upload)?.Facts ?? [];
-        var artifacts = new Dictionary<string, StackArtifact>(StringComparer.Ordinal);
-        foreach (var fact in facts.Where(f => f.StartsWith(prefix, StringComparison.Ordinal)))
-        {
-            var parts = fact[prefix.Length..].Split(' ');
-            if (parts.Length == 3)
-            {
-                artifacts[parts[0]] = new StackArtifact(parts[1], parts[2]);
-            }
-        }
+    private Task<DeploymentReport?> ForceUnlockAsync(DeploymentRequest request, CancellationToken cancellationToken) => _stages.ForceUnlockAsync(request, cancellationToken);
 
-        return artifacts.Count > 0
-            ? artifacts
-            : throw new DeploymentStepException(DeploymentSteps.Apply, record is null
-                ? "the ledger has no deployment of that version with uploaded artifacts; pass --to-version with a version the ledger knows"
-                : $"the ledger record {record.Id} lists no artifacts");
-    }
+    private Task<StepResult<IReadOnlyDictionary<string, StackArtifact>>> UploadAsync(string artifactsRoot, CancellationToken cancellationToken) => _stages.UploadAsync(artifactsRoot, cancellationToken);
 
-    private static string ArtifactFact(string service, StackArtifact artifact) => $"artifact {service} {artifact.S3Key} {artifact.CodeSha256}";
+    private StepResult<AppliedStack> Apply(DeploymentColour colour, StackVariables variables) => _stages.Apply(runtime.Settings.ColourOf(colour).Workspace, variables);
+
+    private Task<StepResult<FunctionVerificationResult>> VerifyAsync(AppliedStack applied, string artifactsRoot, CancellationToken cancellationToken) => _stages.VerifyAsync(applied, artifactsRoot, cancellationToken);
+
+    private static IReadOnlyDictionary<string, StackArtifact> ArtifactsOf(DeploymentRecord? record) => DeploymentStages.ArtifactsOf(record);
 
     /// <summary>"@storytailor/router" → "router" (the service names Terraform uses).</summary>
-    internal static string ServiceOf(string packageName) => packageName[(packageName.LastIndexOf('/') + 1)..];
+    internal static string ServiceOf(string packageName) => DeploymentStages.ServiceOf(packageName);
 
-    private async Task<T> StepAsync<T>(LedgerSession session, string step, Func<Task<StepResult<T>>> run, CancellationToken cancellationToken)
-    {
-        await session.BeginStepAsync(step, cancellationToken).ConfigureAwait(false);
-        StepResult<T> result;
-        try
-        {
-            result = await run().ConfigureAwait(false);
-        }
-        catch (DeploymentStepException ex)
-        {
-            var facts = ex.Data["facts"] as IReadOnlyList<string> ?? [];
-            await session.EndStepAsync(StepOutcome.Failed, [.. facts, ex.Message], cancellationToken).ConfigureAwait(false);
-            throw;
-        }
-        catch (Exception ex) when (ex is AwsServiceException or StackException or InvalidDataException or AwsWaitTimeoutException or Checks.Terraform.TerraformException)
-        {
-            await session.EndStepAsync(StepOutcome.Failed, [ex.Message], cancellationToken).ConfigureAwait(false);
-            throw new DeploymentStepException(step, ex.Message);
-        }
+    private Task<T> StepAsync<T>(LedgerSession session, string step, Func<Task<StepResult<T>>> run, CancellationToken cancellationToken) => _stages.StepAsync(session, step, run, cancellationToken);
 
-        await session.EndStepAsync(StepOutcome.Succeeded, result.Facts, cancellationToken).ConfigureAwait(false);
-        return result.Value;
-    }
-
-    private async Task NotifyAsync(DeploymentEvent kind, DeploymentRequest request, DeploymentColour? before, DeploymentColour after, TimeSpan? duration, string? reason, string? id, CancellationToken cancellationToken)
-    {
-        if (runtime.Slack is not { } slack)
-        {
-            return;
-        }
-
-        await slack.NotifyAsync(new DeploymentNotice(kind, runtime.Settings.Name, request.Version)
-        {
-            ColourBefore = before,
-            ColourAfter = after,
-            Duration = duration,
-            Reason = reason,
-            RunUrl = request.Trigger.RunUrl,
-            DeploymentId = id,
-            Actor = request.Trigger.Actor,
-        }, cancellationToken).ConfigureAwait(false);
-    }
+    private Task NotifyAsync(DeploymentEvent kind, DeploymentRequest request, DeploymentColour? before, DeploymentColour after, TimeSpan? duration, string? reason, string? id, CancellationToken cancellationToken) =>
+        _stages.NotifyAsync(kind, request, before, after, duration, reason, id, cancellationToken);
 
     internal static string Number(double value) => value.ToString("0.##", CultureInfo.InvariantCulture);
 

@@ -47,6 +47,23 @@ public sealed class PrePromotionTests(IBuildLog log, CommandRunner runner, Artif
             return new PrePromotionResult(false, facts, smoke.Failures);
         }
 
+        var load = await LoadAsync(endpoint, settings, cancellationToken).ConfigureAwait(false);
+        facts.AddRange(load.Facts);
+        if (!load.Passed)
+        {
+            return new PrePromotionResult(false, facts, load.Failures);
+        }
+
+        var security = await SecurityAsync(endpoint, settings, cancellationToken).ConfigureAwait(false);
+        facts.AddRange(security.Facts);
+        return new PrePromotionResult(security.Passed, facts, security.Failures);
+    }
+
+    /// <summary>The load test alone (the settings' profile and overrides); "could not run" is a failure.</summary>
+    public async Task<PrePromotionResult> LoadAsync(Uri endpoint, PrePromotionSettings settings, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        ArgumentNullException.ThrowIfNull(settings);
         LoadTestResult load;
         try
         {
@@ -60,16 +77,22 @@ public sealed class PrePromotionTests(IBuildLog log, CommandRunner runner, Artif
         }
         catch (LoadConfigurationException ex)
         {
-            return new PrePromotionResult(false, facts, [$"Load test could not run: {ex.Message}"]);
+            return new PrePromotionResult(false, [], [$"Load test could not run: {ex.Message}"]);
         }
 
-        facts.Add($"load '{settings.LoadProfile}': {load.Requests} requests, p95 {Ms(load.Latency?.P95Ms)} ms, {load.Failed} failed, {load.Dropped} dropped; "
-            + string.Join("; ", load.Thresholds.Select(t => $"{t.Describe()} {(t.Passed ? "ok" : "FAILED")}")));
-        if (!load.Passed)
-        {
-            return new PrePromotionResult(false, facts, load.Failures);
-        }
+        IReadOnlyList<string> facts =
+        [
+            $"load '{settings.LoadProfile}': {load.Requests} requests, p95 {Ms(load.Latency?.P95Ms)} ms, {load.Failed} failed, {load.Dropped} dropped; "
+            + string.Join("; ", load.Thresholds.Select(t => $"{t.Describe()} {(t.Passed ? "ok" : "FAILED")}")),
+        ];
+        return new PrePromotionResult(load.Passed, facts, load.Passed ? [] : load.Failures);
+    }
 
+    /// <summary>The security probes (and ZAP when available) alone.</summary>
+    public async Task<PrePromotionResult> SecurityAsync(Uri endpoint, PrePromotionSettings settings, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        ArgumentNullException.ThrowIfNull(settings);
         var security = await new SecurityProbes(log, runner).RunAsync(new SecuritySettings(endpoint)
         {
             Zap = settings.Zap,
@@ -77,10 +100,8 @@ public sealed class PrePromotionTests(IBuildLog log, CommandRunner runner, Artif
             ZapWorkDirectory = settings.ZapWorkDirectory,
         }, cancellationToken).ConfigureAwait(false);
         security.WriteJson(artifacts, "deploy/security-pre-promotion.json");
-        facts.Add($"security: {security.Probes.Count(p => p.Passed)}/{security.Probes.Count} probes passed, ZAP {security.Zap.Status}");
-        return security.Passed
-            ? new PrePromotionResult(true, facts, [])
-            : new PrePromotionResult(false, facts, security.Failures);
+        IReadOnlyList<string> facts = [$"security: {security.Probes.Count(p => p.Passed)}/{security.Probes.Count} probes passed, ZAP {security.Zap.Status}"];
+        return new PrePromotionResult(security.Passed, facts, security.Passed ? [] : security.Failures);
     }
 
     /// <summary>The smoke suite alone (also the monitoring window's probe of the public URL and the rollback's check).</summary>

@@ -1,0 +1,183 @@
+using System.Text.Json;
+using Npgsql;
+using Storytailor.Build.Services.Deployment;
+using Storytailor.Core;
+using Storytailor.Database;
+using Storytailor.FakeAws;
+
+namespace Storytailor.Build.Tests;
+
+/// <summary>
+/// DeployStaging rehearsed end to end without AWS: the fake AWS, real Terraform on the example's configuration (local
+/// backend, staging workspace), migrations pushed by the Supabase CLI to a throwaway PostgreSQL, and the router behind
+/// a stand-in of the staging endpoint that serves whatever version Terraform last applied (one version can be broken).
+/// </summary>
+[TestFixture]
+[Category("EndToEnd")]
+[NonParallelizable]
+public sealed class DeployStagingRehearsalTests
+{
+    private DeployRehearsal _rehearsal = null!;
+    private ThrowawayPostgres _postgres = null!;
+
+    private static string SupabaseCli => Path.Combine(BuildProgram.RepositoryRoot, "tools", "supabase", "node_modules", ".bin", "supabase");
+
+    [OneTimeSetUp]
+    public async Task Prepare()
+    {
+        var runner = new CommandRunner(new RecordingLog(), new SecretRedactor());
+        if (!File.Exists(SupabaseCli))
+        {
+            var install = await runner.RunAsync(new CommandSpec("npm", ["ci", "--prefix", "tools/supabase", "--no-audit", "--no-fund"], BuildProgram.RepositoryRoot) { StreamOutput = false });
+            Assert.That(install.Succeeded && File.Exists(SupabaseCli), Is.True, $"npm ci --prefix tools/supabase failed: {install.Tail()}");
+        }
+
+        _postgres = await ThrowawayPostgres.StartAsync(new PostgresSettings(), runner, new RecordingLog(), new SecretRedactor());
+        _rehearsal = await DeployRehearsal.PrepareAsync();
+    }
+
+    [OneTimeTearDown]
+    public async Task Dispose()
+    {
+        if (_rehearsal is not null)
+        {
+            await _rehearsal.DisposeAsync();
+        }
+
+        if (_postgres is not null)
+        {
+            await _postgres.DisposeAsync();
+        }
+    }
+
+    [Test]
+    public async Task A_successful_staging_deployment_applies_migrates_and_passes_every_test()
+    {
+        await using var staging = await StagingCase.StartAsync(_rehearsal, "staging-success", await _postgres.CreateDatabaseAsync("staging_success"));
+
+        var run = staging.Build("--target=DeployStaging");
+
+        Assert.That(run.ExitCode, Is.EqualTo(0), run.ToString());
+        var record = staging.Ledger().Single().RootElement;
+        Assert.That(record.GetProperty("outcome").GetString(), Is.EqualTo("Succeeded"));
+        Assert.That(record.GetProperty("version").GetString(), Does.StartWith("0.0.0-"), "no --tag: a pre-release version");
+        Assert.That(Steps(record), Is.EqualTo(StagingDeployment.Steps));
+        Assert.That(staging.DeployedVersion(), Is.EqualTo(record.GetProperty("version").GetString()), "Terraform applied that version to the staging workspace");
+        Assert.That(await staging.AppliedMigrationsAsync(), Is.EqualTo(Directory.GetFiles(Path.Combine(_rehearsal.App, "supabase", "migrations"), "*.sql").Length));
+        Assert.That(Facts(record, "load-test"), Has.Some.StartsWith("load 'staging':"), "the staging profile (shortened by --load-duration/--load-vus)");
+        Assert.That(Facts(record, "migrations"), Has.Some.Contains("applied 4 migration(s)"));
+        Assert.That(staging.Fake.S3.Keys(DeployRehearsal.Bucket).Where(k => k.StartsWith("locks/", StringComparison.Ordinal)), Is.Empty, "lock released");
+    }
+
+    [Test]
+    public async Task A_failure_after_apply_rolls_back_to_the_previous_version_and_says_migrations_are_forward_only()
+    {
+        await using var staging = await StagingCase.StartAsync(_rehearsal, "staging-rollback", await _postgres.CreateDatabaseAsync("staging_rollback"));
+        var first = staging.Build("--target=DeployStaging", "--tag=v1.0.0");
+        Assert.That(first.ExitCode, Is.EqualTo(0), first.ToString());
+
+        staging.BrokenVersion = "v1.1.0";
+        var run = staging.Build("--target=DeployStaging", "--tag=v1.1.0");
+
+        Assert.That(run.ExitCode, Is.EqualTo(1), run.ToString());
+        Assert.That(run.Output, Does.Contain("failed at 'integration-tests'").And.Contain("Rolled back automatically: v1.0.0 is applied again"));
+        Assert.That(staging.DeployedVersion(), Is.EqualTo("v1.0.0"), "the previous version is applied again");
+        var records = staging.Ledger().Select(d => d.RootElement).ToList();
+        var failed = records.Single(r => r.GetProperty("version").GetString() == "v1.1.0");
+        Assert.That(failed.GetProperty("outcome").GetString(), Is.EqualTo("RolledBack"));
+        Assert.That(failed.GetProperty("reason").GetString(), Does.Contain("migrations are forward-only").And.Contain("integration-tests"));
+        Assert.That(Steps(failed), Does.Contain("rollback").And.Not.Contain("smoke"));
+        var rollback = failed.GetProperty("steps").EnumerateArray().Single(s => s.GetProperty("name").GetString() == "rollback");
+        Assert.That(rollback.GetProperty("outcome").GetString(), Is.EqualTo("Succeeded"));
+        Assert.That(rollback.GetProperty("facts").EnumerateArray().Select(f => f.GetString()), Has.Some.Contains("checks passed"));
+        Assert.That(records.Single(r => r.GetProperty("version").GetString() == "v1.0.0").GetProperty("outcome").GetString(), Is.EqualTo("Succeeded"));
+        Assert.That(staging.Fake.S3.Keys(DeployRehearsal.Bucket).Where(k => k.StartsWith("locks/", StringComparison.Ordinal)), Is.Empty, "lock released");
+    }
+
+    private static string?[] Facts(JsonElement record, string step) =>
+        [.. record.GetProperty("steps").EnumerateArray().Single(s => s.GetProperty("name").GetString() == step).GetProperty("facts").EnumerateArray().Select(f => f.GetString())];
+
+    private static string[] Steps(JsonElement record) => [.. record.GetProperty("steps").EnumerateArray().Select(s => s.GetProperty("name").GetString()!)];
+
+    /// <summary>One staging rehearsal: fake AWS, Terraform state, the staging stand-in and the database.</summary>
+    private sealed class StagingCase(DeployRehearsal rehearsal, FakeAwsServer fake, string folder, PostgresUrl database) : IAsyncDisposable
+    {
+        private PublicFrontDoor _endpoint = null!;
+
+        public FakeAwsServer Fake { get; } = fake;
+
+        /// <summary>The version whose deployment answers 503 to everything (null: every version is healthy).</summary>
+        public string? BrokenVersion { get; set; }
+
+        private string StateFile => Path.Combine(folder, "state", "staging", "terraform.tfstate");
+
+        public static async Task<StagingCase> StartAsync(DeployRehearsal rehearsal, string name, PostgresUrl database)
+        {
+            var fake = await FakeAwsServer.StartAsync();
+            fake.S3.CreateBucket(DeployRehearsal.Bucket);
+            foreach (var (package, sha) in rehearsal.CodeSha256)
+            {
+                fake.Lambda.PutFunction(new FakeFunction($"storytailor-staging-{package[(package.LastIndexOf('/') + 1)..]}") { CodeSha256 = sha });
+            }
+
+            var folder = Directory.CreateDirectory(Path.Combine(rehearsal.Workspace.Path, "cases", name)).FullName;
+            var staging = new StagingCase(rehearsal, fake, folder, database);
+            staging._endpoint = await PublicFrontDoor.StartAsync(() => staging.BrokenVersion is { } broken && staging.DeployedVersion() == broken ? null : rehearsal.Blue.BaseUrl);
+            File.WriteAllText(Path.Combine(folder, "staging.tfvars"), $"api_endpoint_override = \"{staging._endpoint.Url.AbsoluteUri.TrimEnd('/')}\"\n");
+            File.WriteAllText(Path.Combine(rehearsal.Terraform, "backend_override.tf"), $"terraform {{\n  backend \"local\" {{\n    workspace_dir = \"{Path.Combine(folder, "state")}\"\n  }}\n}}\n");
+            return staging;
+        }
+
+        public BuildRun Build(params string[] arguments)
+        {
+            var environment = rehearsal.ChildEnvironment(Fake);
+            environment["SUPABASE_DB_URL_STAGING"] = database.ToString();
+            string[] common =
+            [
+                $"--app-root={rehearsal.App}", $"--artifacts={rehearsal.Artifacts}", $"--cache-dir={rehearsal.Cache}",
+                "--terraform-backend=local", $"--terraform-var-file={Path.Combine(folder, "{workspace}.tfvars")}",
+                $"--supabase-cli={SupabaseCli}", $"--staging-url={_endpoint.Url}",
+                "--load-duration=2", "--load-vus=2", "--deploy-load-warm-up=0",
+            ];
+            return BuildProgram.Run(rehearsal.Workspace.Path, environment, [.. arguments, .. common]);
+        }
+
+        /// <summary>The app_version Terraform last applied to the staging workspace (null: never applied).</summary>
+        public string? DeployedVersion()
+        {
+            if (!File.Exists(StateFile))
+            {
+                return null;
+            }
+
+            using var state = JsonDocument.Parse(File.ReadAllText(StateFile));
+            return state.RootElement.TryGetProperty("outputs", out var outputs) && outputs.TryGetProperty("app_version", out var version)
+                ? version.GetProperty("value").GetString()
+                : null;
+        }
+
+        /// <summary>Migrations the Supabase CLI recorded as applied in the staging database.</summary>
+        public async Task<long> AppliedMigrationsAsync()
+        {
+            await using var connection = new NpgsqlConnection(database.ToConnectionString());
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand("select count(*) from supabase_migrations.schema_migrations", connection);
+            return (long)(await command.ExecuteScalarAsync())!;
+        }
+
+        /// <summary>The ledger records of staging in the fake S3 (the store of record).</summary>
+        public IReadOnlyList<JsonDocument> Ledger() =>
+            [.. Fake.S3.Keys(DeployRehearsal.Bucket).Where(k => k.StartsWith("ledger/staging/", StringComparison.Ordinal))
+                .Select(k => JsonDocument.Parse(Fake.S3.Object(DeployRehearsal.Bucket, k)!.Content))];
+
+        public async ValueTask DisposeAsync()
+        {
+            if (_endpoint is not null)
+            {
+                await _endpoint.DisposeAsync();
+            }
+
+            await Fake.DisposeAsync();
+        }
+    }
+}
