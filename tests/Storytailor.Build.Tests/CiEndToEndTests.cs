@@ -52,7 +52,7 @@ public sealed class CiEndToEndTests
     public void Ci_passes_on_the_example_and_prints_the_task_report()
     {
         Assert.That(_passing.ExitCode, Is.EqualTo(0), _passing.ToString());
-        foreach (var stage in new[] { "Preflight", "Restore", "Lint", "Typecheck", "FormatCheck", "UnitTests", "SecurityAudit", "SecretScan", "Compile", "Package", "TerraformValidate", "Database", "Ci" })
+        foreach (var stage in new[] { "Preflight", "Restore", "Lint", "Typecheck", "FormatCheck", "UnitTests", "SecurityAudit", "SecretScan", "Compile", "Package", "TerraformValidate", "Database", "PerformanceBaseline", "Ci" })
         {
             Assert.That(_passing.Output, Does.Match($@"{stage}\s+\d\d:\d\d:\d\d\.\d+\s+Succeeded"), stage);
         }
@@ -148,7 +148,7 @@ public sealed class CiEndToEndTests
         var unchanged = Rerun();
 
         Assert.That(unchanged.ExitCode, Is.EqualTo(0), unchanged.ToString());
-        foreach (var stage in new[] { "Restore", "Lint", "Typecheck", "FormatCheck", "UnitTests", "SecurityAudit", "SecretScan", "Compile", "Package", "TerraformValidate", "Database" })
+        foreach (var stage in new[] { "Restore", "Lint", "Typecheck", "FormatCheck", "UnitTests", "SecurityAudit", "SecretScan", "Compile", "Package", "TerraformValidate", "Database", "PerformanceBaseline" })
         {
             Assert.That(unchanged.Output, Does.Match($@"{stage}\s+-\s+Skipped\s+cached \(key [0-9a-f]{{12}}\)"), stage);
         }

@@ -51,6 +51,21 @@ public static class StageInputCatalog
         .Value("default-branch-commit", context.ToolVersion("git", "-C", context.AppRoot, "rev-parse", "--verify", "--quiet", context.DefaultBranch ?? "origin/main"))
         .Output(Path.Combine(context.ArtifactsDirectory, "compliance.json"));
 
+    /// <summary>The same code under the same load settings: a rerun would measure the same service.</summary>
+    public static StageInputs PerformanceBaseline(BuildContext context)
+    {
+        var options = context.Load;
+        var inputs = Sources(context, "PerformanceBaseline")
+            .Value("rate", options.BaselineRate.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .Value("duration", options.BaselineDuration.ToString())
+            .Value("p95-limit", options.BaselineP95LimitMs.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .Value("regression-percent", options.BaselineRegressionPercent.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .Output(Path.Combine(context.ArtifactsDirectory, "performance", "baseline.json"));
+        return options.PreviousBaseline is { } previous
+            ? inputs.File(Path.GetFullPath(previous, context.Environment.WorkingDirectory.FullPath))
+            : inputs.Value("previous-baseline", null);
+    }
+
     private static StageInputs Base(BuildContext context, string stage) => new StageInputs(stage)
         .Value("app-root", context.AppRoot)
         .Value("build", typeof(StageInputCatalog).Assembly.ManifestModule.ModuleVersionId.ToString());

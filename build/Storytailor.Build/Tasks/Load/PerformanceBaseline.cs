@@ -3,6 +3,7 @@ using Cake.Core;
 using Cake.Frosting;
 using Storytailor.Build.Adapters.Npm;
 using Storytailor.Build.Context;
+using Storytailor.Build.Services.Caching;
 using Storytailor.Load;
 
 namespace Storytailor.Build.Tasks.Load;
@@ -15,7 +16,9 @@ public sealed class PerformanceBaseline : AsyncFrostingTask<BuildContext>
     public override bool ShouldRun(BuildContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        return !context.SkipTests || context.Skip(this, $"--skip-tests: {context.SkipTestsReason}");
+        return context.SkipTests
+            ? context.Skip(this, $"--skip-tests: {context.SkipTestsReason}")
+            : context.RunUnlessCached(this, StageInputCatalog.PerformanceBaseline(context));
     }
 
     public override async Task RunAsync(BuildContext context)
