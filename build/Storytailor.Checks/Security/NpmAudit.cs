@@ -68,21 +68,13 @@ public sealed class NpmAudit(CommandRunner runner, IBuildLog log)
             environment["npm_config_cache"] = cache;
         }
 
-        CommandResult result;
-        try
+        var (result, failure) = await ScannerProcess.RunAsync(
+            runner,
+            new CommandSpec(settings.NpmExecutable, arguments, settings.AppRoot) { Environment = environment, Timeout = settings.Timeout },
+            cancellationToken).ConfigureAwait(false);
+        if (result is null)
         {
-            result = await runner.RunAsync(
-                new CommandSpec(settings.NpmExecutable, arguments, settings.AppRoot)
-                {
-                    Environment = environment,
-                    Timeout = settings.Timeout,
-                    StreamOutput = false,
-                },
-                cancellationToken).ConfigureAwait(false);
-        }
-        catch (CommandException ex)
-        {
-            return CouldNotRun(ex.Message);
+            return CouldNotRun(failure!);
         }
 
         var outcome = Interpret(result.StandardOutput, result.StandardError, result.ExitCode, out var report);

@@ -65,21 +65,13 @@ public sealed class SnykScan(CommandRunner runner, SecretRedactor redactor, IBui
             environment["SNYK_API"] = api;
         }
 
-        CommandResult result;
-        try
+        var (result, failure) = await ScannerProcess.RunAsync(
+            runner,
+            new CommandSpec(settings.Executable, arguments, settings.AppRoot) { Environment = environment, Timeout = settings.Timeout },
+            cancellationToken).ConfigureAwait(false);
+        if (result is null)
         {
-            result = await runner.RunAsync(
-                new CommandSpec(settings.Executable, arguments, settings.AppRoot)
-                {
-                    Environment = environment,
-                    Timeout = settings.Timeout,
-                    StreamOutput = false,
-                },
-                cancellationToken).ConfigureAwait(false);
-        }
-        catch (CommandException ex)
-        {
-            return CouldNotRun(ex.Message);
+            return CouldNotRun(failure!);
         }
 
         // Snyk's exit codes: 0 no issues, 1 issues found, 2 failure, 3 no supported projects.
