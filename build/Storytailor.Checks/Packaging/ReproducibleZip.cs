@@ -62,15 +62,7 @@ public static class ReproducibleZip
 
                 var local = new byte[30];
                 BinaryPrimitives.WriteUInt32LittleEndian(local.AsSpan(0), 0x04034b50);
-                BinaryPrimitives.WriteUInt16LittleEndian(local.AsSpan(4), Version20);
-                BinaryPrimitives.WriteUInt16LittleEndian(local.AsSpan(6), Utf8Names);
-                BinaryPrimitives.WriteUInt16LittleEndian(local.AsSpan(8), method);
-                BinaryPrimitives.WriteUInt16LittleEndian(local.AsSpan(10), DosTimeMidnight);
-                BinaryPrimitives.WriteUInt16LittleEndian(local.AsSpan(12), DosDate1980);
-                BinaryPrimitives.WriteUInt32LittleEndian(local.AsSpan(14), crc);
-                BinaryPrimitives.WriteUInt32LittleEndian(local.AsSpan(18), (uint)data.Length);
-                BinaryPrimitives.WriteUInt32LittleEndian(local.AsSpan(22), (uint)content.Length);
-                BinaryPrimitives.WriteUInt16LittleEndian(local.AsSpan(26), (ushort)name.Length);
+                WriteEntryFields(local.AsSpan(4), method, crc, data.Length, content.Length, name.Length);
                 BinaryPrimitives.WriteUInt16LittleEndian(local.AsSpan(28), 0);
                 output.Write(local);
                 output.Write(name);
@@ -79,15 +71,7 @@ public static class ReproducibleZip
                 var header = new byte[46];
                 BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(0), 0x02014b50);
                 BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(4), MadeByUnix20);
-                BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(6), Version20);
-                BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(8), Utf8Names);
-                BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(10), method);
-                BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(12), DosTimeMidnight);
-                BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(14), DosDate1980);
-                BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(16), crc);
-                BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(20), (uint)data.Length);
-                BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(24), (uint)content.Length);
-                BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(28), (ushort)name.Length);
+                WriteEntryFields(header.AsSpan(6), method, crc, data.Length, content.Length, name.Length);
                 // extra length, comment length, disk number start, internal attributes: all 0
                 var external = source is null ? (FolderMode << 16) | 0x10 : RegularFileMode << 16;
                 BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(38), external);
@@ -130,9 +114,25 @@ public static class ReproducibleZip
 
         return buffer.ToArray();
     }
+
+    /// <summary>
+    /// The fields a local file header (from offset 4) and a central directory header (from offset 6)
+    /// share, in the same order: version needed, flags, method, time, date, CRC-32, sizes, name length.
+    /// </summary>
+    private static void WriteEntryFields(Span<byte> at, ushort method, uint crc, int compressedSize, int size, int nameLength)
+    {
+        BinaryPrimitives.WriteUInt16LittleEndian(at, Version20);
+        BinaryPrimitives.WriteUInt16LittleEndian(at[2..], Utf8Names);
+        BinaryPrimitives.WriteUInt16LittleEndian(at[4..], method);
+        BinaryPrimitives.WriteUInt16LittleEndian(at[6..], DosTimeMidnight);
+        BinaryPrimitives.WriteUInt16LittleEndian(at[8..], DosDate1980);
+        BinaryPrimitives.WriteUInt32LittleEndian(at[10..], crc);
+        BinaryPrimitives.WriteUInt32LittleEndian(at[14..], (uint)compressedSize);
+        BinaryPrimitives.WriteUInt32LittleEndian(at[18..], (uint)size);
+        BinaryPrimitives.WriteUInt16LittleEndian(at[22..], (ushort)nameLength);
+    }
 }
 
-/// <summary>CRC-32 (IEEE 802.3), as zip entries need it.</summary>
 internal static class Crc32
 {
     private static readonly uint[] Table = BuildTable();
@@ -164,4 +164,5 @@ internal static class Crc32
 
         return table;
     }
+
 }
