@@ -27,6 +27,13 @@ public sealed class DeployRehearsal : IAsyncDisposable
     public const string Bucket = "rehearsal-deployments";
     public const string ApiKey = "rehearsal-api-key-5d1f";
 
+    /// <summary>
+    /// Rehearsals test decisions, not speed: a 2-core machine running other suites alongside can take a second
+    /// for one response, so smoke checks get a 10 s limit and the copied scenarios a 10 s p95.
+    /// A rehearsal of a latency failure asks for it with a threshold of its own.
+    /// </summary>
+    public const string RelaxedSmokeLimit = "--smoke-response-limit=10000";
+
     private DeployRehearsal(TemporaryFolder workspace, string app, string artifacts, string cache)
     {
         Workspace = workspace;
@@ -58,6 +65,7 @@ public sealed class DeployRehearsal : IAsyncDisposable
         var workspace = new TemporaryFolder("storytailor-rehearsal-");
         var app = Path.Combine(workspace.Path, "app");
         CopyTree(BuildProgram.ExampleApp, app);
+        RelaxLatencyThresholds(app);
         var rehearsal = new DeployRehearsal(workspace, app, Path.Combine(workspace.Path, "artifacts"), Path.Combine(workspace.Path, "cache"));
         File.WriteAllText(Path.Combine(workspace.Path, "cake.config"), Config);
 
@@ -180,6 +188,18 @@ public sealed class DeployRehearsal : IAsyncDisposable
         CleanupTrafficWindow=1m
         """;
 
+    private static void RelaxLatencyThresholds(string app)
+    {
+        var scenarios = Path.Combine(app, "testing", "load", "scenarios.yml");
+        var text = File.ReadAllText(scenarios);
+        if (!text.Contains("p(95)<800", StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"{scenarios} no longer has the p(95)<800 thresholds this rehearsal relaxes.");
+        }
+
+        File.WriteAllText(scenarios, text.Replace("p(95)<800", "p(95)<10000", StringComparison.Ordinal));
+    }
+
     private static void CopyTree(string source, string target)
     {
         Directory.CreateDirectory(target);
@@ -224,6 +244,7 @@ public sealed class RehearsalCase(DeployRehearsal rehearsal, FakeAwsServer fake,
             "--terraform-backend=local", $"--terraform-var-file={Path.Combine(Folder, "{workspace}.tfvars")}",
             $"--production-url={FrontDoor.Url}", "--monitoring-window=3s", "--poll-interval=1s",
             "--load-duration=2", "--load-rate=10", "--deploy-load-warm-up=0",
+            DeployRehearsal.RelaxedSmokeLimit,
         ];
         return BuildProgram.Run(rehearsal.Workspace.Path, rehearsal.ChildEnvironment(Fake), [.. arguments, .. common]);
     }

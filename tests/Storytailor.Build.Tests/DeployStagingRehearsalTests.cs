@@ -138,6 +138,7 @@ public sealed class DeployStagingRehearsalTests
                 "--terraform-backend=local", $"--terraform-var-file={Path.Combine(folder, "{workspace}.tfvars")}",
                 $"--supabase-cli={SupabaseCli}", $"--staging-url={_endpoint.Url}",
                 "--load-duration=2", "--load-vus=2", "--deploy-load-warm-up=0",
+                DeployRehearsal.RelaxedSmokeLimit,
             ];
             return BuildProgram.Run(rehearsal.Workspace.Path, environment, [.. arguments, .. common]);
         }
