@@ -41,7 +41,7 @@ public sealed class DeploymentLockHeldException : Exception
             + $"started {holder.StartedAt:yyyy-MM-dd HH:mm:ss} UTC ({Durations.Format(RoundToSeconds(age))} ago), lock id {holder.LockId}.";
         return stale
             ? text + $" The lock is STALE (older than the stale age); it is not taken over automatically. If that run is gone, check the ledger, then run with --force-unlock={holder.LockId}."
-            : text + " Wait for it to finish.";
+            : text + $" Wait for it to finish. If that run was cancelled or its runner lost (it can no longer release the lock), check the ledger, then run with --force-unlock={holder.LockId}: the run that takes over finishes or closes the unfinished deployment.";
     }
 
     private static TimeSpan RoundToSeconds(TimeSpan age) => TimeSpan.FromSeconds(Math.Max(0, Math.Round(age.TotalSeconds)));

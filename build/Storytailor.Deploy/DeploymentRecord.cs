@@ -35,6 +35,9 @@ public static class DeploymentSteps
     public const string Rollback = "rollback";
     public const string Cleanup = "cleanup";
 
+    /// <summary>Marks where a later run took over an interrupted deployment (crash recovery).</summary>
+    public const string Resume = "resume";
+
     /// <summary>Steps of a blue/green production deployment, in order.</summary>
     public static IReadOnlyList<string> Production { get; } = [Preflight, Upload, Apply, VerifyFunctions, Warmup, Tests, Switch, Monitoring, Cleanup];
 

@@ -33,7 +33,11 @@ public static class BuildProgram
         return Start("dotnet", [dll, .. args], workingDirectory, environment);
     }
 
-    public static BuildRun Start(string fileName, IEnumerable<string> args, string workingDirectory, IDictionary<string, string?>? environment, TimeSpan? timeout = null)
+    /// <summary>Runs the build program and kills it (SIGKILL, whole process tree, as a lost runner would) when <paramref name="kill"/> is cancelled.</summary>
+    public static BuildRun RunUntilKilled(string workingDirectory, IDictionary<string, string?>? environment, CancellationToken kill, params string[] args) =>
+        Start("dotnet", [ProgramPath, .. args], workingDirectory, environment, kill: kill);
+
+    public static BuildRun Start(string fileName, IEnumerable<string> args, string workingDirectory, IDictionary<string, string?>? environment, TimeSpan? timeout = null, CancellationToken kill = default)
     {
         var info = new ProcessStartInfo(fileName)
         {
@@ -70,6 +74,17 @@ public static class BuildProgram
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
+        using var killing = kill.Register(() =>
+        {
+            try
+            {
+                process.Kill(entireProcessTree: true);
+            }
+            catch (InvalidOperationException)
+            {
+                // It had already exited.
+            }
+        });
         if (!process.WaitForExit(timeout ?? TimeSpan.FromMinutes(10)))
         {
             process.Kill(entireProcessTree: true);

@@ -10,7 +10,7 @@ namespace Storytailor.Build.Tests;
 [TestFixture]
 [Category("EndToEnd")]
 [NonParallelizable]
-public sealed class DeployProductionRehearsalTests
+public sealed partial class DeployProductionRehearsalTests
 {
     private DeployRehearsal _rehearsal = null!;
 

@@ -236,17 +236,71 @@ public sealed class RehearsalCase(DeployRehearsal rehearsal, FakeAwsServer fake,
     public string RecordTarget => Fake.Route53.Records(DeployRehearsal.ZoneId).Single(r => r.Name.TrimEnd('.') == DeployRehearsal.Domain).Values[0].TrimEnd('.');
 
     /// <summary>Runs the build in the rehearsal folder with rehearsal windows (seconds) given as parameters.</summary>
-    public BuildRun Build(params string[] arguments)
+    public BuildRun Build(params string[] arguments) =>
+        BuildProgram.Run(rehearsal.Workspace.Path, rehearsal.ChildEnvironment(Fake), [.. arguments, .. CommonArguments]);
+
+    /// <summary>
+    /// Runs the build and kills it (SIGKILL, as a lost runner) at the boundary after <paramref name="step"/>: the
+    /// ledger write that records the step's end reaches the store, its answer is held, and the process dies waiting.
+    /// </summary>
+    public BuildRun BuildKilledAfter(string step, params string[] arguments)
     {
-        string[] common =
-        [
-            $"--app-root={rehearsal.App}", $"--artifacts={rehearsal.Artifacts}", $"--cache-dir={rehearsal.Cache}",
-            "--terraform-backend=local", $"--terraform-var-file={Path.Combine(Folder, "{workspace}.tfvars")}",
-            $"--production-url={FrontDoor.Url}", "--monitoring-window=3s", "--poll-interval=1s",
-            "--load-duration=2", "--load-rate=10", "--deploy-load-warm-up=0",
-            DeployRehearsal.RelaxedSmokeLimit,
-        ];
-        return BuildProgram.Run(rehearsal.Workspace.Path, rehearsal.ChildEnvironment(Fake), [.. arguments, .. common]);
+        using var kill = new CancellationTokenSource();
+        var fired = 0;
+        Fake.BeforeResponse = async (handled, aborted) =>
+        {
+            if (handled.Operation != "PutObject" || !handled.Request.RawPath.Contains("/ledger/production/", StringComparison.Ordinal)
+                || !EndsWithFinished(handled.Request.Body, step) || Interlocked.Exchange(ref fired, 1) == 1)
+            {
+                return;
+            }
+
+            await kill.CancelAsync();
+            try
+            {
+                await Task.Delay(Timeout.Infinite, aborted);
+            }
+            catch (OperationCanceledException)
+            {
+                // The client is gone: exactly what this rehearses.
+            }
+        };
+        try
+        {
+            var run = BuildProgram.RunUntilKilled(rehearsal.Workspace.Path, rehearsal.ChildEnvironment(Fake), kill.Token, [.. arguments, .. CommonArguments]);
+            return fired == 1 ? run : throw new InvalidOperationException($"The run never recorded the end of '{step}', so it was not killed there:\n{run}");
+        }
+        finally
+        {
+            Fake.BeforeResponse = null;
+        }
+    }
+
+    /// <summary>The lock object currently held in the fake S3, if any (lockId, owner, runId ...).</summary>
+    public JsonDocument? HeldLock(string environment = "production") =>
+        Fake.S3.Object(DeployRehearsal.Bucket, $"locks/{environment}.json") is { } held ? JsonDocument.Parse(held.Content) : null;
+
+    private string[] CommonArguments =>
+    [
+        $"--app-root={rehearsal.App}", $"--artifacts={rehearsal.Artifacts}", $"--cache-dir={rehearsal.Cache}",
+        "--terraform-backend=local", $"--terraform-var-file={Path.Combine(Folder, "{workspace}.tfvars")}",
+        $"--production-url={FrontDoor.Url}", "--monitoring-window=3s", "--poll-interval=1s",
+        "--load-duration=2", "--load-rate=10", "--deploy-load-warm-up=0",
+        DeployRehearsal.RelaxedSmokeLimit,
+    ];
+
+    /// <summary>True when the ledger record's newest step is <paramref name="step"/> and it has ended.</summary>
+    private static bool EndsWithFinished(byte[] record, string step)
+    {
+        using var json = JsonDocument.Parse(record);
+        var steps = json.RootElement.GetProperty("steps");
+        if (steps.GetArrayLength() == 0)
+        {
+            return false;
+        }
+
+        var last = steps[steps.GetArrayLength() - 1];
+        return last.GetProperty("name").GetString() == step && last.TryGetProperty("endedAt", out var ended) && ended.ValueKind == JsonValueKind.String;
     }
 
     /// <summary>Resources in a workspace's state (empty: nothing deployed, or destroyed).</summary>

@@ -10,6 +10,9 @@ using Microsoft.Extensions.Logging;
 
 namespace Storytailor.FakeAws;
 
+/// <summary>A request the fake has carried out, as <see cref="FakeAwsServer.BeforeResponse"/> sees it.</summary>
+public sealed record HandledRequest(string Operation, FakeRequest Request, int StatusCode);
+
 /// <summary>One request the fake received.</summary>
 public sealed record RecordedRequest(string Service, string Operation, string Method, string Path, bool Mutating, int StatusCode, bool SignatureValid);
 
@@ -75,6 +78,12 @@ public sealed class FakeAwsServer : IAsyncDisposable
     public FakeSts Sts { get; }
 
     public FaultPlan Faults { get; } = new();
+
+    /// <summary>
+    /// Awaited after an operation took effect and before its response is sent: a test can hold the answer
+    /// (the caller waits, as on a slow network) while it does something at that exact point.
+    /// </summary>
+    public Func<HandledRequest, CancellationToken, Task>? BeforeResponse { get; set; }
 
     /// <summary>The fake's notion of now (changes going INSYNC, alarms flipping). Tests may replace it.</summary>
     public Func<DateTimeOffset> Clock { get; set; } = () => DateTimeOffset.UtcNow;
@@ -165,6 +174,12 @@ public sealed class FakeAwsServer : IAsyncDisposable
             _requests.Add(new RecordedRequest(service.Name, operation, request.Method, request.RawPath, service.IsMutating(operation), response.StatusCode, signatureValid));
         }
 
+        if (BeforeResponse is { } hook)
+        {
+            // The operation has taken effect; the client has not heard back yet (e.g. a process killed mid-call).
+            await hook(new HandledRequest(operation, request, response.StatusCode), context.RequestAborted).ConfigureAwait(false);
+        }
+
         context.Response.StatusCode = response.StatusCode;
         foreach (var (name, value) in response.Headers)
         {
@@ -188,7 +203,7 @@ public sealed class FakeAwsServer : IAsyncDisposable
 
     private async Task<FakeResponse> RunAsync(FakeService service, string operation, FakeRequest request, string requestId)
     {
-        var fault = Faults.Take(operation);
+        var fault = Faults.Take(operation, request.RawPath);
         if (fault?.Latency is { } latency)
         {
             await Task.Delay(latency).ConfigureAwait(false);
@@ -247,14 +262,18 @@ public sealed record Fault(FaultKind Kind, TimeSpan? Latency = null);
 /// <summary>Faults queued per operation name (e.g. "GetChange", "PutObject"), consumed one per call.</summary>
 public sealed class FaultPlan
 {
-    private readonly ConcurrentDictionary<string, ConcurrentQueue<Fault>> _queued = new(StringComparer.Ordinal);
+    private readonly Lock _gate = new();
+    private readonly List<(string Operation, string? PathContains, Fault Fault)> _queued = [];
     private readonly ConcurrentDictionary<string, TimeSpan> _latency = new(StringComparer.Ordinal);
 
-    /// <summary>The next <paramref name="times"/> calls of the operation are throttled the way the service throttles.</summary>
-    public void Throttle(string operation, int times) => Enqueue(operation, FaultKind.Throttle, times);
+    /// <summary>
+    /// The next <paramref name="times"/> calls of the operation are throttled the way the service throttles;
+    /// with <paramref name="pathContains"/>, only calls whose path contains it (e.g. one S3 key prefix).
+    /// </summary>
+    public void Throttle(string operation, int times, string? pathContains = null) => Enqueue(operation, FaultKind.Throttle, times, pathContains);
 
-    /// <summary>The next <paramref name="times"/> calls of the operation fail with the service's 5xx.</summary>
-    public void ServerError(string operation, int times) => Enqueue(operation, FaultKind.ServerError, times);
+    /// <summary>The next <paramref name="times"/> calls of the operation fail with the service's 5xx (optionally only paths containing <paramref name="pathContains"/>).</summary>
+    public void ServerError(string operation, int times, string? pathContains = null) => Enqueue(operation, FaultKind.ServerError, times, pathContains);
 
     /// <summary>Every call of the operation waits this long before answering (Zero removes it).</summary>
     public void Latency(string operation, TimeSpan delay)
@@ -269,29 +288,53 @@ public sealed class FaultPlan
         }
     }
 
+    /// <summary>Faults still queued (not yet consumed by a call).</summary>
+    public int Pending
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _queued.Count;
+            }
+        }
+    }
+
     public void Clear()
     {
-        _queued.Clear();
+        lock (_gate)
+        {
+            _queued.Clear();
+        }
+
         _latency.Clear();
     }
 
-    internal Fault? Take(string operation)
+    internal Fault? Take(string operation, string path)
     {
         var latency = _latency.TryGetValue(operation, out var delay) ? delay : (TimeSpan?)null;
-        if (_queued.TryGetValue(operation, out var queue) && queue.TryDequeue(out var fault))
+        lock (_gate)
         {
-            return fault with { Latency = latency };
+            var index = _queued.FindIndex(q => q.Operation == operation && (q.PathContains is null || path.Contains(q.PathContains, StringComparison.Ordinal)));
+            if (index >= 0)
+            {
+                var fault = _queued[index].Fault;
+                _queued.RemoveAt(index);
+                return fault with { Latency = latency };
+            }
         }
 
         return latency is null ? null : new Fault(FaultKind.None, latency);
     }
 
-    private void Enqueue(string operation, FaultKind kind, int times)
+    private void Enqueue(string operation, FaultKind kind, int times, string? pathContains)
     {
-        var queue = _queued.GetOrAdd(operation, _ => new ConcurrentQueue<Fault>());
-        for (var i = 0; i < times; i++)
+        lock (_gate)
         {
-            queue.Enqueue(new Fault(kind));
+            for (var i = 0; i < times; i++)
+            {
+                _queued.Add((operation, pathContains, new Fault(kind)));
+            }
         }
     }
 }

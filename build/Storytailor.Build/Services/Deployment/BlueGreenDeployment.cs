@@ -282,7 +282,9 @@ public sealed class BlueGreenDeployment(DeploymentRuntime runtime)
                 };
                 await runtime.Ledger.Resume(unfinished!).CloseAsync(outcome, $"closed by run {request.RunId}: {decision.Reason}", cancellationToken).ConfigureAwait(false);
                 return decision.MayStartNewDeployment ? null : new DeploymentReport(true, outcome, decision.Reason);
-            case RecoveryAction.Resume when decision.ResumeFromStep is not (DeploymentSteps.Monitoring or DeploymentSteps.Cleanup):
+            case RecoveryAction.Resume when decision.ResumeFromStep is DeploymentSteps.Monitoring or DeploymentSteps.Cleanup:
+                return await ResumeLiveDeploymentAsync(unfinished!, decision.ResumeFromStep, request, cancellationToken).ConfigureAwait(false);
+            case RecoveryAction.Resume:
                 // Not switched yet: the public record still points to the old colour; a fresh run repeats every step safely.
                 await runtime.Ledger.Resume(unfinished!).CloseAsync(DeploymentOutcome.Failed, $"interrupted before the switch; superseded by run {request.RunId}, which repeats every step", cancellationToken).ConfigureAwait(false);
                 return null;
@@ -295,6 +297,60 @@ public sealed class BlueGreenDeployment(DeploymentRuntime runtime)
             default:
                 return new DeploymentReport(false, null, $"Not started: {decision.Reason}") { Refused = true };
         }
+    }
+
+    /// <summary>
+    /// Finishes an interrupted deployment that had switched the record to its tested colour: a full monitoring window
+    /// (automatic rollback included) when the window had not finished, then the cleanup behind the guard, in its own
+    /// ledger record. The report is the deployment's, as if it had never stopped.
+    /// </summary>
+    private async Task<DeploymentReport> ResumeLiveDeploymentAsync(StoredDeployment unfinished, string fromStep, DeploymentRequest request, CancellationToken cancellationToken)
+    {
+        var record = unfinished.Record;
+        var colour = record.ColourAfter ?? throw new InvalidOperationException($"Deployment {record.Id} has no target colour to resume.");
+        var before = record.ColourBefore;
+        var session = runtime.Ledger.Resume(unfinished);
+        var started = runtime.Time.GetUtcNow();
+        var switchedAt = record.Step(DeploymentSteps.Switch)?.EndedAt ?? started;
+        runtime.Log.Warning($"Resuming deployment {record.Id} of {record.Version} on {colour.Name()} at '{fromStep}' (run {request.RunId}).");
+        await session.RecordStepAsync(DeploymentSteps.Resume, StepOutcome.Succeeded, [$"resumed by run {request.RunId} ({request.Trigger.Actor}) at '{fromStep}' after an interruption"], cancellationToken).ConfigureAwait(false);
+        try
+        {
+            MonitoringResult monitoring;
+            if (fromStep == DeploymentSteps.Monitoring)
+            {
+                monitoring = await MonitorAsync(session, colour, [], cancellationToken).ConfigureAwait(false);
+                if (monitoring.Verdict == MonitoringVerdict.Rollback)
+                {
+                    return await RollBackAfterMonitoringAsync(session, request, before, colour, monitoring, started, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            else
+            {
+                monitoring = RecordedPass(record.Step(DeploymentSteps.Monitoring)!);
+            }
+
+            var cleanup = await CleanupAsync(session, before, colour, switchedAt, monitoring, record.PreviousVersion ?? record.Version, cancellationToken).ConfigureAwait(false);
+            await session.CloseAsync(DeploymentOutcome.Succeeded, null, cancellationToken).ConfigureAwait(false);
+            await NotifyAsync(DeploymentEvent.Succeeded, request, before, colour, runtime.Time.GetUtcNow() - record.StartedAt, null, session.Id, cancellationToken).ConfigureAwait(false);
+            return new DeploymentReport(true, DeploymentOutcome.Succeeded, $"{record.Version} is live on {colour.Name()} ({runtime.Settings.Domain}), resumed at '{fromStep}'; {cleanup}") { LedgerKey = session.Key };
+        }
+        catch (DeploymentStepException ex)
+        {
+            var reason = $"{ex.Step}: {ex.Message}";
+            await session.CloseAsync(DeploymentOutcome.Failed, reason, cancellationToken).ConfigureAwait(false);
+            return new DeploymentReport(false, DeploymentOutcome.Failed, $"Resuming deployment {record.Id} failed at '{ex.Step}': {ex.Message} (ledger {session.Key}).") { LedgerKey = session.Key };
+        }
+    }
+
+    /// <summary>A monitoring window the ledger records as passed, rebuilt from its "sample N: ..." facts for the cleanup guard.</summary>
+    private static MonitoringResult RecordedPass(DeploymentStepRecord step)
+    {
+        var samples = step.Facts
+            .Where(f => f.StartsWith("sample ", StringComparison.Ordinal))
+            .Select((fact, i) => new MonitoringSample(i + 1, step.EndedAt ?? step.StartedAt, [], [fact], 0))
+            .ToList();
+        return new MonitoringResult(MonitoringVerdict.Passed, samples, [], [], step.StartedAt, step.EndedAt ?? step.StartedAt);
     }
 
     private async Task<StepResult<int>> WarmUpAsync(AppliedStack applied, CancellationToken cancellationToken)

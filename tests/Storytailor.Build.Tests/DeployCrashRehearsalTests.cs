@@ -1,0 +1,83 @@
+using System.Text.Json;
+using Storytailor.Deploy;
+
+namespace Storytailor.Build.Tests;
+
+/// <summary>
+/// Crash recovery rehearsed: DeployProduction killed (SIGKILL) at each step boundary, then run again the way on-call
+/// would (the dead run's lock removed with --force-unlock). Whatever the boundary, the run again ends with the tested
+/// colour live, the old one destroyed, no unfinished ledger record and the lock released.
+/// </summary>
+public sealed partial class DeployProductionRehearsalTests
+{
+    private static readonly string[] BeforeTheSwitch = [DeploymentSteps.Preflight, DeploymentSteps.Upload, DeploymentSteps.Apply, DeploymentSteps.VerifyFunctions, DeploymentSteps.Warmup, DeploymentSteps.Tests];
+
+    [TestCase(DeploymentSteps.Preflight)]
+    [TestCase(DeploymentSteps.Upload)]
+    [TestCase(DeploymentSteps.Apply)]
+    [TestCase(DeploymentSteps.VerifyFunctions)]
+    [TestCase(DeploymentSteps.Warmup)]
+    [TestCase(DeploymentSteps.Tests)]
+    [TestCase(DeploymentSteps.Switch)]
+    [TestCase(DeploymentSteps.Monitoring)]
+    [TestCase(DeploymentSteps.Cleanup)]
+    public async Task Killed_after_a_step_then_run_again_ends_live_on_the_tested_colour(string step)
+    {
+        await using var rehearsal = await _rehearsal.StartCaseAsync($"killed-after-{step}");
+
+        var killed = rehearsal.BuildKilledAfter(step, "--target=DeployProduction", "--tag=v1.1.0");
+        Assert.That(killed.ExitCode, Is.Not.Zero, killed.ToString());
+        Assert.That(rehearsal.Ledger().Single().RootElement.GetProperty("outcome").GetString(), Is.EqualTo("InProgress"), "the dead run left its record open");
+        using var held = rehearsal.HeldLock();
+        Assert.That(held, Is.Not.Null, "the dead run still holds the lock");
+        var lockId = held!.RootElement.GetProperty("lockId").GetString();
+
+        var again = rehearsal.Build("--target=DeployProduction", "--tag=v1.1.0", $"--force-unlock={lockId}");
+
+        Assert.That(again.ExitCode, Is.EqualTo(0), again.ToString());
+        Assert.That(rehearsal.RecordTarget, Is.EqualTo(DeployRehearsal.GreenEndpoint), "the tested colour is live");
+        Assert.That(rehearsal.StateOf("prod-blue"), Is.Empty, "the old colour was destroyed");
+        Assert.That(rehearsal.StateOf("prod-green"), Is.Not.Empty, "the live colour was not");
+        Assert.That(rehearsal.HeldLock(), Is.Null, "lock released");
+        var records = rehearsal.Ledger().Select(r => r.RootElement).ToList();
+        Assert.That(records.Select(r => r.GetProperty("outcome").GetString()), Has.None.EqualTo("InProgress"));
+        if (BeforeTheSwitch.Contains(step))
+        {
+            // Nothing public had changed: the dead run's record is closed and a new run repeats every (idempotent) step.
+            Assert.That(again.Output, Does.Contain("never went live"));
+            var closed = records.Single(r => r.GetProperty("outcome").GetString() == "Failed");
+            Assert.That(closed.GetProperty("reason").GetString(), Does.Contain("interrupted before the switch"));
+            Assert.That(records.Count(r => r.GetProperty("outcome").GetString() == "Succeeded"), Is.EqualTo(1));
+        }
+        else
+        {
+            // Live on green: the same record is finished, from the first step not yet done.
+            var record = records.Single();
+            Assert.That(record.GetProperty("outcome").GetString(), Is.EqualTo("Succeeded"));
+            var steps = Steps(record);
+            Assert.That(steps, Does.Contain("cleanup"));
+            Assert.That(steps.Count(s => s == "switch"), Is.EqualTo(1), "the record was switched once");
+            if (step != DeploymentSteps.Cleanup)
+            {
+                Assert.That(steps, Does.Contain("resume"));
+                Assert.That(again.Output, Does.Contain($"Resuming deployment").And.Contain(step == DeploymentSteps.Switch ? "at 'monitoring'" : "at 'cleanup'"));
+            }
+        }
+    }
+
+    [Test]
+    public async Task A_run_that_finds_a_dead_runs_lock_stops_naming_it_and_changes_nothing()
+    {
+        await using var rehearsal = await _rehearsal.StartCaseAsync("killed-then-locked");
+        var killed = rehearsal.BuildKilledAfter(DeploymentSteps.Switch, "--target=DeployProduction", "--tag=v1.1.0", "--skip-tests", "--reason=rehearsal of a lost runner");
+        Assert.That(killed.ExitCode, Is.Not.Zero, killed.ToString());
+        var changes = rehearsal.Fake.Route53.Changes.Count;
+
+        var again = rehearsal.Build("--target=DeployProduction", "--tag=v1.1.0");
+
+        Assert.That(again.ExitCode, Is.EqualTo(1), again.ToString());
+        Assert.That(again.Output, Does.Contain("holds the lock").And.Contain("--force-unlock="));
+        Assert.That(rehearsal.Fake.Route53.Changes, Has.Count.EqualTo(changes), "no DNS change");
+        Assert.That(rehearsal.Ledger().Single().RootElement.GetProperty("outcome").GetString(), Is.EqualTo("InProgress"), "the open record is left for the run that takes over");
+    }
+}
