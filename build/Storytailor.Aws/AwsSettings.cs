@@ -53,7 +53,8 @@ public sealed record AwsSettings
 
     /// <summary>
     /// Settings from an environment the caller passes in (the build's process environment, usually):
-    /// AWS_REGION / AWS_DEFAULT_REGION, AWS_PROFILE, AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_&lt;SERVICE&gt;.
+    /// AWS_REGION / AWS_DEFAULT_REGION, AWS_PROFILE, AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_&lt;SERVICE&gt; and
+    /// AWS_MAX_ATTEMPTS (attempts per request, the first included, 1-20; default 5).
     /// </summary>
     public static AwsSettings FromEnvironment(IReadOnlyDictionary<string, string?> environment)
     {
@@ -75,12 +76,18 @@ public sealed record AwsSettings
             Profile = Read("AWS_PROFILE"),
             EndpointUrl = Read("AWS_ENDPOINT_URL") is { } general ? ParseEndpoint("AWS_ENDPOINT_URL", general) : null,
             ServiceEndpoints = endpoints,
+            MaxAttempts = Read("AWS_MAX_ATTEMPTS") is { } attempts ? ParseAttempts(attempts) : 5,
         };
     }
 
     /// <summary>The endpoint override for a service, or null for the AWS default.</summary>
     public Uri? EndpointFor(AwsService service) =>
         ServiceEndpoints.TryGetValue(service, out var specific) ? specific : EndpointUrl;
+
+    private static int ParseAttempts(string value) =>
+        int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var attempts) && attempts is >= 1 and <= 20
+            ? attempts
+            : throw new ArgumentException($"AWS_MAX_ATTEMPTS must be a whole number from 1 to 20, got '{value}'.");
 
     private static Uri ParseEndpoint(string variable, string value) =>
         Uri.TryCreate(value, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)

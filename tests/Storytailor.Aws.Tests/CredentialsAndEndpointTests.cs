@@ -106,6 +106,15 @@ public sealed class CredentialsAndEndpointTests : FakeAwsTest
     }
 
     [Test]
+    public void Attempts_per_request_come_from_AWS_MAX_ATTEMPTS_and_a_bad_value_is_refused_by_name()
+    {
+        Assert.That(AwsSettings.FromEnvironment(new Dictionary<string, string?>()).MaxAttempts, Is.EqualTo(5));
+        Assert.That(AwsSettings.FromEnvironment(new Dictionary<string, string?> { ["AWS_MAX_ATTEMPTS"] = "2" }).MaxAttempts, Is.EqualTo(2));
+        var bad = Assert.Throws<ArgumentException>(() => AwsSettings.FromEnvironment(new Dictionary<string, string?> { ["AWS_MAX_ATTEMPTS"] = "0" }));
+        Assert.That(bad!.Message, Does.Contain("AWS_MAX_ATTEMPTS must be a whole number from 1 to 20, got '0'"));
+    }
+
+    [Test]
     public async Task A_service_specific_endpoint_wins_over_the_general_one()
     {
         await using var other = await FakeAwsServer.StartAsync();

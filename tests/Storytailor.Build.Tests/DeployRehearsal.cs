@@ -237,7 +237,24 @@ public sealed class RehearsalCase(DeployRehearsal rehearsal, FakeAwsServer fake,
 
     /// <summary>Runs the build in the rehearsal folder with rehearsal windows (seconds) given as parameters.</summary>
     public BuildRun Build(params string[] arguments) =>
-        BuildProgram.Run(rehearsal.Workspace.Path, rehearsal.ChildEnvironment(Fake), [.. arguments, .. CommonArguments]);
+        BuildProgram.Run(rehearsal.Workspace.Path, BuildEnvironment, [.. arguments, .. CommonArguments]);
+
+    /// <summary>Variables added to (or, when null, removed from) the build's environment in this case.</summary>
+    public Dictionary<string, string?> ExtraEnvironment { get; } = [];
+
+    private Dictionary<string, string?> BuildEnvironment
+    {
+        get
+        {
+            var environment = rehearsal.ChildEnvironment(Fake);
+            foreach (var (name, value) in ExtraEnvironment)
+            {
+                environment[name] = value;
+            }
+
+            return environment;
+        }
+    }
 
     /// <summary>
     /// Runs the build and kills it (SIGKILL, as a lost runner) at the boundary after <paramref name="step"/>: the
@@ -267,7 +284,7 @@ public sealed class RehearsalCase(DeployRehearsal rehearsal, FakeAwsServer fake,
         };
         try
         {
-            var run = BuildProgram.RunUntilKilled(rehearsal.Workspace.Path, rehearsal.ChildEnvironment(Fake), kill.Token, [.. arguments, .. CommonArguments]);
+            var run = BuildProgram.RunUntilKilled(rehearsal.Workspace.Path, BuildEnvironment, kill.Token, [.. arguments, .. CommonArguments]);
             return fired == 1 ? run : throw new InvalidOperationException($"The run never recorded the end of '{step}', so it was not killed there:\n{run}");
         }
         finally
@@ -290,7 +307,7 @@ public sealed class RehearsalCase(DeployRehearsal rehearsal, FakeAwsServer fake,
     ];
 
     /// <summary>True when the ledger record's newest step is <paramref name="step"/> and it has ended.</summary>
-    private static bool EndsWithFinished(byte[] record, string step)
+    public static bool EndsWithFinished(byte[] record, string step)
     {
         using var json = JsonDocument.Parse(record);
         var steps = json.RootElement.GetProperty("steps");
@@ -388,8 +405,8 @@ public sealed class PublicFrontDoor : IAsyncDisposable
         });
     }
 
-    /// <summary>A front door forwarding each request to where <paramref name="route"/> says at that moment (null: 502).</summary>
-    public static async Task<PublicFrontDoor> StartAsync(Func<Uri?> route)
+    /// <summary>A front door forwarding each request to where <paramref name="route"/> says at that moment (null: 502), after <paramref name="delay"/> (a slow colour).</summary>
+    public static async Task<PublicFrontDoor> StartAsync(Func<Uri?> route, TimeSpan delay = default)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -398,6 +415,11 @@ public sealed class PublicFrontDoor : IAsyncDisposable
         var door = new PublicFrontDoor(app);
         app.Run(async context =>
         {
+            if (delay > TimeSpan.Zero)
+            {
+                await Task.Delay(delay, context.RequestAborted);
+            }
+
             var upstream = route();
             if (upstream is null)
             {

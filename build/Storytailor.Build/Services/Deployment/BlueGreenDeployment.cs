@@ -100,8 +100,13 @@ public sealed class BlueGreenDeployment(DeploymentRuntime runtime)
             await StepAsync(session, DeploymentSteps.Warmup, () => WarmUpAsync(applied, cancellationToken), cancellationToken).ConfigureAwait(false);
             await TestsStepAsync(session, request, idle, applied.Endpoint, cancellationToken).ConfigureAwait(false);
 
-            var firing = await runtime.Monitoring.AlarmsFiringAsync(settings.ColourOf(idle), cancellationToken).ConfigureAwait(false);
-            var switched = await StepAsync(session, DeploymentSteps.Switch, () => SwitchAsync(idle, $"deploy {request.Version}: {before?.Name() ?? "none"} -> {idle.Name()}", cancellationToken), cancellationToken).ConfigureAwait(false);
+            IReadOnlyList<AlarmStatus> firing = [];
+            var switched = await StepAsync(session, DeploymentSteps.Switch, async () =>
+            {
+                // Alarms already firing are read before the switch, so monitoring reports them instead of blaming the new colour.
+                firing = await runtime.Monitoring.AlarmsFiringAsync(settings.ColourOf(idle), cancellationToken).ConfigureAwait(false);
+                return await SwitchAsync(idle, $"deploy {request.Version}: {before?.Name() ?? "none"} -> {idle.Name()}", cancellationToken).ConfigureAwait(false);
+            }, cancellationToken).ConfigureAwait(false);
 
             var monitoring = await MonitorAsync(session, idle, firing.Select(a => a.Name).ToList(), cancellationToken).ConfigureAwait(false);
             if (monitoring.Verdict == MonitoringVerdict.Rollback)
