@@ -151,11 +151,20 @@ public sealed partial class DeployProductionRehearsalTests
         Assert.That(rehearsal.Fake.MutatingRequests, Is.Empty, string.Join(", ", rehearsal.Fake.MutatingRequests.Select(r => r.Operation)));
         Assert.That(run.Output, Does.Contain("blue is live").And.Contain("idle: green"));
         Assert.That(run.Output, Does.Contain("DNS change: UPSERT api.rehearsal.test CNAME blue-api.rehearsal.test → green-api.rehearsal.test"));
-        Assert.That(run.Output, Does.Match(@"Terraform plan of prod-green \(green\): Plan: \d+ to add"));
+        Assert.That(run.Output, Does.Contain("Terraform plan of prod-green (green): workspace prod-green does not exist yet: a run creates it and applies every resource of the configuration (a dry run creates nothing)"));
         Assert.That(run.Output, Does.Contain("terraform destroy of prod-blue"));
         Assert.That(run.Output, Does.Contain("p95 < 800 ms"));
-        Assert.That(rehearsal.StateOf("prod-green"), Is.Empty, "terraform only planned");
+        Assert.That(rehearsal.Workspaces(), Does.Not.Contain("prod-green"), "no workspace was created in the state backend");
         Assert.That(rehearsal.RecordTarget, Is.EqualTo(DeployRehearsal.BlueEndpoint));
+
+        // Once the workspace exists (green deployed before, then destroyed), the dry run shows Terraform's own plan.
+        rehearsal.Terraform("workspace", "new", "prod-green");
+        rehearsal.Terraform("workspace", "select", "default");
+        var planned = rehearsal.Build("--target=DeployProduction", "--tag=v1.1.0", "--dry-run");
+        Assert.That(planned.ExitCode, Is.EqualTo(0), planned.ToString());
+        Assert.That(planned.Output, Does.Match(@"Terraform plan of prod-green \(green\): Plan: \d+ to add"));
+        Assert.That(rehearsal.StateOf("prod-green"), Is.Empty, "terraform only planned");
+        Assert.That(rehearsal.Fake.MutatingRequests, Is.Empty);
     }
 
     [Test]

@@ -336,6 +336,10 @@ public sealed class RehearsalCase(DeployRehearsal rehearsal, FakeAwsServer fake,
             .Where(l => l.StartsWith("terraform_data.", StringComparison.Ordinal) || l.StartsWith("module.", StringComparison.Ordinal))];
     }
 
+    /// <summary>The Terraform workspaces that exist in the rehearsal's state backend (listing changes nothing).</summary>
+    public IReadOnlyList<string> Workspaces() =>
+        [.. Terraform("workspace", "list", "-no-color").Split('\n').Select(l => l.TrimStart('*').Trim()).Where(l => l.Length > 0)];
+
     /// <summary>The ledger records of production in the fake S3 (the store of record).</summary>
     public IReadOnlyList<JsonDocument> Ledger() =>
         [.. Fake.S3.Keys(DeployRehearsal.Bucket).Where(k => k.StartsWith("ledger/production/", StringComparison.Ordinal))

@@ -124,8 +124,13 @@ public sealed class TerraformTests
 
         var init = _terraform.Init(Settings(folder), new TerraformInitOptions { BackendConfig = new Dictionary<string, string> { ["path"] = state } });
         Assert.That(init.Succeeded, init.Tail());
+        Assert.That(_terraform.ListWorkspaces(Settings(folder)), Is.EqualTo(new[] { "default" }));
+        Assert.That(_terraform.SelectWorkspace(Settings(folder), "staging").Succeeded, Is.False, "select alone never creates");
+        Assert.That(_terraform.ListWorkspaces(Settings(folder)), Is.EqualTo(new[] { "default" }));
         Assert.That(_terraform.SelectOrCreateWorkspace(Settings(folder), "staging").Succeeded);
         Assert.That(_terraform.SelectOrCreateWorkspace(Settings(folder), "staging").Succeeded, "selecting an existing workspace works too");
+        Assert.That(_terraform.ListWorkspaces(Settings(folder)), Is.EqualTo(new[] { "default", "staging" }));
+        Assert.That(_terraform.SelectWorkspace(Settings(folder), "staging").Succeeded);
 
         var settings = Settings(folder);
         settings.Variables["greeting"] = "bonjour";

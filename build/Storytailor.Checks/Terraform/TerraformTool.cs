@@ -106,6 +106,22 @@ public sealed class TerraformTool(IFileSystem fileSystem, ICakeEnvironment envir
         return Execute(settings, new ProcessArgumentBuilder().Append("workspace").Append("select").Append("-or-create=true").Append("-no-color").AppendQuoted(workspace));
     }
 
+    /// <summary>Selects an existing workspace; never creates one.</summary>
+    public TerraformRun SelectWorkspace(TerraformSettings settings, string workspace)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(workspace);
+        return Execute(settings, new ProcessArgumentBuilder().Append("workspace").Append("select").Append("-no-color").AppendQuoted(workspace));
+    }
+
+    /// <summary>The workspaces of the initialised backend (terraform workspace list), without changing anything.</summary>
+    public IReadOnlyList<string> ListWorkspaces(TerraformSettings settings)
+    {
+        var run = Execute(settings, new ProcessArgumentBuilder().Append("workspace").Append("list").Append("-no-color"), relay: false);
+        return run.Succeeded
+            ? [.. run.StandardOutput.Select(l => l.TrimStart('*').Trim()).Where(l => l.Length > 0)]
+            : throw new TerraformException($"terraform workspace list failed (exit {run.ExitCode}): {run.Errors}");
+    }
+
     public TerraformFormatCheck FormatCheck(TerraformSettings settings)
     {
         var run = Execute(settings, new ProcessArgumentBuilder().Append("fmt").Append("-check").Append("-recursive").Append("-list=true").Append("-no-color"));

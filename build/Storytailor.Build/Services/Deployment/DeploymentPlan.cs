@@ -103,6 +103,10 @@ public sealed class DeploymentPlan(DeploymentRuntime runtime)
         {
             return runtime.Stack.Plan(workspace, variables, destroy).Summary.ToString();
         }
+        catch (WorkspaceMissingException ex)
+        {
+            return ex.Message;
+        }
         catch (StackException ex)
         {
             return $"could not plan: {ex.Message}";

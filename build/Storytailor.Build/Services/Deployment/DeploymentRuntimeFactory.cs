@@ -73,7 +73,10 @@ public static class DeploymentRuntimeFactory
             Path.Combine(context.AppRoot, "infrastructure", "terraform"),
             context.Artifacts.PathOf(Path.Combine("deploy", "plans")),
             backend,
-            context.Deploy.TerraformVarFile);
+            context.Deploy.TerraformVarFile)
+        {
+            ReadOnly = context.Deploy.DryRun,
+        };
 
         var path = variables.GetValueOrDefault("PATH");
         var zap = ZapLocator.FindAsync(context.Commands, ExecutableSearch.OnPath("zap-baseline.py", path), ExecutableSearch.OnPath("zap.sh", path), ExecutableSearch.OnPath("docker", path)).GetAwaiter().GetResult();

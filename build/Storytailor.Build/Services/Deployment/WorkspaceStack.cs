@@ -16,7 +16,14 @@ public sealed record StackVariables(string AppVersion, IReadOnlyDictionary<strin
 public sealed record StackArtifact(string S3Key, string CodeSha256);
 
 /// <summary>A failed Terraform step, naming the command and the tail of its output.</summary>
-public sealed class StackException(string message) : Exception(message);
+public class StackException(string message) : Exception(message);
+
+/// <summary>A read-only stack was asked about a workspace that does not exist yet (a run's first apply creates it).</summary>
+public sealed class WorkspaceMissingException(string workspace)
+    : StackException($"workspace {workspace} does not exist yet: a run creates it and applies every resource of the configuration (a dry run creates nothing)")
+{
+    public string Workspace { get; } = workspace;
+}
 
 /// <summary>The infrastructure of one Terraform workspace: plan, apply, read outputs, destroy.</summary>
 public interface IWorkspaceStack
@@ -48,6 +55,12 @@ public sealed record StackBackend(string Kind, string? Bucket, string StateKey, 
 public sealed class TerraformWorkspaceStack(TerraformTool terraform, string configurationDirectory, string planDirectory, StackBackend backend, string? varFileTemplate) : IWorkspaceStack
 {
     private bool _initialised;
+
+    /// <summary>
+    /// Dry runs: never create a workspace (that writes to the state backend). A missing workspace has no outputs,
+    /// and planning it throws <see cref="WorkspaceMissingException"/>.
+    /// </summary>
+    public bool ReadOnly { get; init; }
 
     public StackPlan Plan(string workspace, StackVariables variables, bool destroy = false)
     {
@@ -82,6 +95,10 @@ public sealed class TerraformWorkspaceStack(TerraformTool terraform, string conf
         {
             return terraform.Output(Select(workspace));
         }
+        catch (WorkspaceMissingException)
+        {
+            return new Dictionary<string, JsonElement>();
+        }
         catch (TerraformException ex)
         {
             throw new StackException($"terraform output in workspace {workspace} failed: {ex.Message}");
@@ -114,13 +131,30 @@ public sealed class TerraformWorkspaceStack(TerraformTool terraform, string conf
             _initialised = true;
         }
 
-        var select = terraform.SelectOrCreateWorkspace(settings, workspace);
+        if (ReadOnly && !ListWorkspaces(settings).Contains(workspace, StringComparer.Ordinal))
+        {
+            throw new WorkspaceMissingException(workspace);
+        }
+
+        var select = ReadOnly ? terraform.SelectWorkspace(settings, workspace) : terraform.SelectOrCreateWorkspace(settings, workspace);
         if (!select.Succeeded)
         {
             throw new StackException($"terraform workspace select {workspace} failed (exit {select.ExitCode}):\n{select.Tail()}");
         }
 
         return new TerraformSettings { WorkingDirectory = configurationDirectory };
+    }
+
+    private IReadOnlyList<string> ListWorkspaces(TerraformSettings settings)
+    {
+        try
+        {
+            return terraform.ListWorkspaces(settings);
+        }
+        catch (TerraformException ex)
+        {
+            throw new StackException($"terraform workspace list in {configurationDirectory} failed: {ex.Message}");
+        }
     }
 
     private void AddVariables(TerraformSettings settings, string workspace, StackVariables variables)
