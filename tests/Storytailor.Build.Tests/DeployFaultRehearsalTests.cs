@@ -119,7 +119,7 @@ public sealed partial class DeployProductionRehearsalTests
         {
             // Once apply is recorded, the store fails the next two ledger writes (2 attempts each).
             if (handled.Operation == "PutObject" && handled.Request.RawPath.Contains("/ledger/", StringComparison.Ordinal)
-                && RehearsalCase.EndsWithFinished(handled.Request.Body, DeploymentSteps.Apply) && Interlocked.Exchange(ref injected, 1) == 0)
+                && StepBoundary.EndsWithFinished(handled.Request.Body, DeploymentSteps.Apply) && Interlocked.Exchange(ref injected, 1) == 0)
             {
                 rehearsal.Fake.Faults.ServerError("PutObject", 4, "/ledger/");
             }

@@ -256,42 +256,9 @@ public sealed class RehearsalCase(DeployRehearsal rehearsal, FakeAwsServer fake,
         }
     }
 
-    /// <summary>
-    /// Runs the build and kills it (SIGKILL, as a lost runner) at the boundary after <paramref name="step"/>: the
-    /// ledger write that records the step's end reaches the store, its answer is held, and the process dies waiting.
-    /// </summary>
-    public BuildRun BuildKilledAfter(string step, params string[] arguments)
-    {
-        using var kill = new CancellationTokenSource();
-        var fired = 0;
-        Fake.BeforeResponse = async (handled, aborted) =>
-        {
-            if (handled.Operation != "PutObject" || !handled.Request.RawPath.Contains("/ledger/production/", StringComparison.Ordinal)
-                || !EndsWithFinished(handled.Request.Body, step) || Interlocked.Exchange(ref fired, 1) == 1)
-            {
-                return;
-            }
-
-            await kill.CancelAsync();
-            try
-            {
-                await Task.Delay(Timeout.Infinite, aborted);
-            }
-            catch (OperationCanceledException)
-            {
-                // The client is gone: exactly what this rehearses.
-            }
-        };
-        try
-        {
-            var run = BuildProgram.RunUntilKilled(rehearsal.Workspace.Path, BuildEnvironment, kill.Token, [.. arguments, .. CommonArguments]);
-            return fired == 1 ? run : throw new InvalidOperationException($"The run never recorded the end of '{step}', so it was not killed there:\n{run}");
-        }
-        finally
-        {
-            Fake.BeforeResponse = null;
-        }
-    }
+    /// <summary>Runs the build and kills it (SIGKILL, as a lost runner) at the boundary after <paramref name="step"/>.</summary>
+    public BuildRun BuildKilledAfter(string step, params string[] arguments) =>
+        StepBoundary.KillAfter(Fake, "production", step, kill => BuildProgram.RunUntilKilled(rehearsal.Workspace.Path, BuildEnvironment, kill, [.. arguments, .. CommonArguments]));
 
     /// <summary>The lock object currently held in the fake S3, if any (lockId, owner, runId ...).</summary>
     public JsonDocument? HeldLock(string environment = "production") =>
@@ -305,20 +272,6 @@ public sealed class RehearsalCase(DeployRehearsal rehearsal, FakeAwsServer fake,
         "--load-duration=2", "--load-rate=10", "--deploy-load-warm-up=0",
         DeployRehearsal.RelaxedSmokeLimit,
     ];
-
-    /// <summary>True when the ledger record's newest step is <paramref name="step"/> and it has ended.</summary>
-    public static bool EndsWithFinished(byte[] record, string step)
-    {
-        using var json = JsonDocument.Parse(record);
-        var steps = json.RootElement.GetProperty("steps");
-        if (steps.GetArrayLength() == 0)
-        {
-            return false;
-        }
-
-        var last = steps[steps.GetArrayLength() - 1];
-        return last.GetProperty("name").GetString() == step && last.TryGetProperty("endedAt", out var ended) && ended.ValueKind == JsonValueKind.String;
-    }
 
     /// <summary>Resources in a workspace's state (empty: nothing deployed, or destroyed).</summary>
     public IReadOnlyList<string> StateOf(string workspace)
@@ -540,5 +493,62 @@ public sealed class PublicFrontDoor : IAsyncDisposable
         {
             _failures.Add(reason);
         }
+    }
+}
+
+/// <summary>Kills a build at a step boundary, the way a lost runner dies: precisely, through the ledger write.</summary>
+public static class StepBoundary
+{
+    /// <summary>
+    /// Runs <paramref name="run"/> and kills it once the ledger write that records the end of <paramref name="step"/>
+    /// has reached the fake store: the answer to that write is held, so the process dies waiting for it.
+    /// </summary>
+    public static BuildRun KillAfter(FakeAwsServer fake, string environment, string step, Func<CancellationToken, BuildRun> run)
+    {
+        ArgumentNullException.ThrowIfNull(fake);
+        ArgumentNullException.ThrowIfNull(run);
+        using var kill = new CancellationTokenSource();
+        var fired = 0;
+        fake.BeforeResponse = async (handled, aborted) =>
+        {
+            if (handled.Operation != "PutObject" || !handled.Request.RawPath.Contains($"/ledger/{environment}/", StringComparison.Ordinal)
+                || !EndsWithFinished(handled.Request.Body, step) || Interlocked.Exchange(ref fired, 1) == 1)
+            {
+                return;
+            }
+
+            await kill.CancelAsync();
+            try
+            {
+                await Task.Delay(Timeout.Infinite, aborted);
+            }
+            catch (OperationCanceledException)
+            {
+                // The client is gone: exactly what this rehearses.
+            }
+        };
+        try
+        {
+            var result = run(kill.Token);
+            return fired == 1 ? result : throw new InvalidOperationException($"The run never recorded the end of '{step}', so it was not killed there:\n{result}");
+        }
+        finally
+        {
+            fake.BeforeResponse = null;
+        }
+    }
+
+    /// <summary>True when the ledger record's newest step is <paramref name="step"/> and it has ended.</summary>
+    public static bool EndsWithFinished(byte[] record, string step)
+    {
+        using var json = JsonDocument.Parse(record);
+        var steps = json.RootElement.GetProperty("steps");
+        if (steps.GetArrayLength() == 0)
+        {
+            return false;
+        }
+
+        var last = steps[steps.GetArrayLength() - 1];
+        return last.GetProperty("name").GetString() == step && last.TryGetProperty("endedAt", out var ended) && ended.ValueKind == JsonValueKind.String;
     }
 }
