@@ -146,13 +146,19 @@ public sealed class MigrationValidator(CommandRunner runner, IBuildLog log)
         return CheckOutcome.From(DestructiveCheck, failures, allowed.Count == 0 ? null : string.Join("; ", allowed));
     }
 
-    /// <summary>The versions in Supabase's own history table, in order.</summary>
+    /// <summary>The versions in Supabase's own history table, in order (read in a read-only transaction: it never writes).</summary>
     public static async Task<IReadOnlyList<string>> ReadHistoryAsync(PostgresUrl database, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(database);
         await using var connection = new NpgsqlConnection(database.ToConnectionString());
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = new NpgsqlCommand("select version from supabase_migrations.schema_migrations order by version", connection);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using (var readOnly = new NpgsqlCommand("set transaction read only", connection, transaction))
+        {
+            await readOnly.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await using var command = new NpgsqlCommand("select version from supabase_migrations.schema_migrations order by version", connection, transaction);
         var versions = new List<string>();
         try
         {

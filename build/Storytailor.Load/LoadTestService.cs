@@ -33,9 +33,7 @@ public sealed class LoadTestService(IBuildLog log, CommandRunner runner, Artifac
     {
         ArgumentNullException.ThrowIfNull(settings);
         var scenario = ScenarioFile.Load(Path.Combine(settings.AppRoot, settings.ScenarioFile));
-        var profile = settings.Overrides.ApplyTo(scenario.Profile(settings.Profile));
-        profile = profile with { Thresholds = [.. profile.Thresholds, .. Threshold.ParseAll(settings.ExtraThresholds)] };
-        profile.Validate();
+        var profile = Resolve(scenario, settings.Profile, settings.Overrides, settings.ExtraThresholds);
         var baseUrl = settings.BaseUrl.AbsoluteUri.EndsWith('/') ? settings.BaseUrl : new Uri(settings.BaseUrl.AbsoluteUri + "/");
 
         LoadTestResult result;
@@ -60,5 +58,21 @@ public sealed class LoadTestService(IBuildLog log, CommandRunner runner, Artifac
 
         result.WriteSummary(artifacts, settings.SummaryArtifact);
         return result;
+    }
+
+    /// <summary>
+    /// The profile a run would use, without running it: the app's scenario file, the named profile, the overrides
+    /// and the extra thresholds, validated. Throws <see cref="LoadConfigurationException"/> as a run would.
+    /// </summary>
+    public static LoadProfile ResolveProfile(string appRoot, string profile, LoadOverrides overrides, IReadOnlyList<string> extraThresholds, string scenarioFile = Load.ScenarioFile.DefaultRelativePath) =>
+        Resolve(Load.ScenarioFile.Load(Path.Combine(appRoot, scenarioFile)), profile, overrides, extraThresholds);
+
+    private static LoadProfile Resolve(Scenario scenario, string name, LoadOverrides overrides, IReadOnlyList<string> extraThresholds)
+    {
+        ArgumentNullException.ThrowIfNull(overrides);
+        var profile = overrides.ApplyTo(scenario.Profile(name));
+        profile = profile with { Thresholds = [.. profile.Thresholds, .. Threshold.ParseAll(extraThresholds)] };
+        profile.Validate();
+        return profile;
     }
 }

@@ -129,7 +129,7 @@ public sealed partial class DeployProductionRehearsalTests
     {
         await using var rehearsal = await _rehearsal.StartCaseAsync("locked");
         var holder = JsonSerializer.SerializeToUtf8Bytes(new { lockId = "a1b2c3d4e5f60708", environment = "production", owner = "octocat", runId = "4242", version = "v1.0.9", startedAt = DateTimeOffset.UtcNow.AddMinutes(-3) });
-        await PutObjectAsync(rehearsal, "locks/production.json", holder);
+        await DeployRehearsal.PutObjectAsync(rehearsal.Fake, "locks/production.json", holder);
 
         var run = rehearsal.Build("--target=DeployProduction", "--tag=v1.1.0");
 
@@ -213,22 +213,4 @@ public sealed partial class DeployProductionRehearsalTests
     }
 
     private static string[] Steps(JsonElement record) => [.. record.GetProperty("steps").EnumerateArray().Select(s => s.GetProperty("name").GetString()!)];
-
-    private static async Task PutObjectAsync(RehearsalCase rehearsal, string key, byte[] content)
-    {
-        using var factory = new Storytailor.Aws.AwsClientFactory(new Storytailor.Aws.AwsSettings { Region = rehearsal.Fake.Region, EndpointUrl = rehearsal.Fake.Endpoint }, new Storytailor.Core.RecordingLog());
-        var previousKey = Environment.GetEnvironmentVariable("AWS_ACCESS_KEY_ID");
-        var previousSecret = Environment.GetEnvironmentVariable("AWS_SECRET_ACCESS_KEY");
-        Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", rehearsal.Fake.Credentials.AccessKeyId);
-        Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", rehearsal.Fake.Credentials.SecretAccessKey);
-        try
-        {
-            Assert.That(await factory.ArtifactStore(DeployRehearsal.Bucket).CreateAsync(key, content), Is.Not.Null);
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", previousKey);
-            Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", previousSecret);
-        }
-    }
 }

@@ -133,6 +133,26 @@ public sealed class DeployRehearsal : IAsyncDisposable
 
     private Uri GreenUrlFor(Uri? greenUrl) => greenUrl ?? Green.BaseUrl;
 
+    /// <summary>Creates an object in the fake's bucket through the S3 adapter (as another run would), with the fake's credentials.</summary>
+    public static async Task PutObjectAsync(FakeAwsServer fake, string key, byte[] content)
+    {
+        ArgumentNullException.ThrowIfNull(fake);
+        using var factory = new Storytailor.Aws.AwsClientFactory(new Storytailor.Aws.AwsSettings { Region = fake.Region, EndpointUrl = fake.Endpoint }, new RecordingLog());
+        var previousKey = Environment.GetEnvironmentVariable("AWS_ACCESS_KEY_ID");
+        var previousSecret = Environment.GetEnvironmentVariable("AWS_SECRET_ACCESS_KEY");
+        Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", fake.Credentials.AccessKeyId);
+        Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", fake.Credentials.SecretAccessKey);
+        try
+        {
+            Assert.That(await factory.ArtifactStore(Bucket).CreateAsync(key, content), Is.Not.Null);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", previousKey);
+            Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", previousSecret);
+        }
+    }
+
     /// <summary>The child build's environment: the fake's endpoint and credentials, every required secret as a dummy.</summary>
     public Dictionary<string, string?> ChildEnvironment(FakeAwsServer? fake)
     {

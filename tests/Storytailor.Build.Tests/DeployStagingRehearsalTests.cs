@@ -1,5 +1,5 @@
+using System.Security.Cryptography;
 using System.Text.Json;
-using Npgsql;
 using Storytailor.Build.Services.Deployment;
 using Storytailor.Core;
 using Storytailor.Database;
@@ -94,6 +94,61 @@ public sealed class DeployStagingRehearsalTests
         Assert.That(staging.Fake.S3.Keys(DeployRehearsal.Bucket).Where(k => k.StartsWith("locks/", StringComparison.Ordinal)), Is.Empty, "lock released");
     }
 
+    [Test]
+    public async Task Dry_run_prints_the_plan_and_makes_no_mutating_call()
+    {
+        await using var staging = await StagingCase.StartAsync(_rehearsal, "staging-dry-run", await _postgres.CreateDatabaseAsync("staging_dry_run"));
+        var stateBefore = staging.StateFiles();
+
+        var run = staging.Build("--target=DeployStaging", "--tag=v2.0.0", "--dry-run");
+
+        Assert.That(run.ExitCode, Is.EqualTo(0), run.ToString());
+        Assert.That(run.Output, Does.Contain("DRY RUN: DeployStaging of v2.0.0 to 'staging' (staging-api.rehearsal.test), Terraform workspace staging; nothing is changed."));
+        Assert.That(run.Output, Does.Contain("Lock: free (locks/staging.json)"));
+        Assert.That(run.Output, Does.Contain("Rollback target: none (no successful staging deployment in the ledger)"));
+        Assert.That(run.Output, Does.Match(@"Terraform plan of staging: Plan: [1-9]\d* to add, 0 to change, 0 to destroy"));
+        Assert.That(run.Output, Does.Contain("supabase db push --include-seed to 127.0.0.1:").And.Contain("with the 4 file(s) of supabase/migrations: 20240101000000_users.sql, 20240101000100_child_profiles.sql"));
+        Assert.That(run.Output, Does.Match(@"Pending on 127\.0\.0\.1:\d+/staging_dry_run \(read-only\): 4 of 4: 20240101000000_users.sql"));
+        Assert.That(run.Output, Does.Contain("integration: npm run test:integration"));
+        Assert.That(run.Output, Does.Contain("load test: staging: closed model, 2 virtual users for 2 s").And.Contain("thresholds http_req_duration: p(95)<10000, http_req_failed: rate<0.01"), "the profile of the app's scenario file with the rehearsal's overrides");
+        Assert.That(run.Output, Does.Contain("smoke suite: each check answered within 10000 ms"));
+        Assert.That(run.Output, Does.Contain("Migrations are forward-only"));
+        Assert.That(staging.Fake.MutatingRequests, Is.Empty, string.Join(", ", staging.Fake.MutatingRequests.Select(r => r.Operation)));
+        Assert.That(staging.StateFiles(), Is.EqualTo(stateBefore), "Terraform only planned: the state is unchanged");
+        Assert.That(staging.DeployedVersion(), Is.Null);
+        Assert.That(await staging.AppliedMigrationsAsync(), Is.Zero, "no migration was pushed");
+        Assert.That(staging.Ledger(), Is.Empty, "no ledger record");
+        Assert.That(staging.Fake.S3.Keys(DeployRehearsal.Bucket), Is.Empty, "nothing uploaded, no lock");
+    }
+
+    [Test]
+    public async Task Dry_run_names_the_lock_holder_and_the_rollback_target_and_changes_neither()
+    {
+        await using var staging = await StagingCase.StartAsync(_rehearsal, "staging-dry-run-held", await _postgres.CreateDatabaseAsync("staging_dry_run_held"));
+        var first = staging.Build("--target=DeployStaging", "--tag=v1.0.0");
+        Assert.That(first.ExitCode, Is.EqualTo(0), first.ToString());
+        var holder = JsonSerializer.SerializeToUtf8Bytes(new { lockId = "0f1e2d3c4b5a6978", environment = "staging", owner = "octocat", runId = "777", version = "0.0.0-abc1234", startedAt = DateTimeOffset.UtcNow.AddMinutes(-2) });
+        await DeployRehearsal.PutObjectAsync(staging.Fake, "locks/staging.json", holder);
+        var lockBefore = staging.Fake.S3.Object(DeployRehearsal.Bucket, "locks/staging.json")!.ETag;
+        var keysBefore = staging.Fake.S3.Keys(DeployRehearsal.Bucket);
+        var stateBefore = staging.StateFiles();
+        staging.Fake.ClearRequests();
+
+        var run = staging.Build("--target=DeployStaging", "--tag=v1.1.0", "--dry-run");
+
+        Assert.That(run.ExitCode, Is.EqualTo(0), run.ToString());
+        Assert.That(run.Output, Does.Contain("Lock: HELD by octocat (run 777, version 0.0.0-abc1234").And.Contain("lock id 0f1e2d3c4b5a6978); a run would stop."));
+        Assert.That(run.Output, Does.Match(@"Rollback target: v1\.0\.0 \(deployment [^)]+, the newest successful one in the ledger\); an automatic rollback would re-apply its artifacts: router artifacts/"));
+        Assert.That(run.Output, Does.Match(@"Terraform plan of staging: Plan: \d+ to add, \d+ to change, \d+ to destroy").And.Not.Contain("Terraform plan of staging: Plan: 0 to add, 0 to change, 0 to destroy"), "v1.0.0 is applied; v1.1.0 changes it");
+        Assert.That(run.Output, Does.Contain("(read-only): none (4 migration(s) recorded)"));
+        Assert.That(run.Output, Does.Contain("v1.0.0 is applied again and smoke-tested. Migrations are forward-only"));
+        Assert.That(staging.Fake.MutatingRequests, Is.Empty, string.Join(", ", staging.Fake.MutatingRequests.Select(r => r.Operation)));
+        Assert.That(staging.Fake.S3.Object(DeployRehearsal.Bucket, "locks/staging.json")!.ETag, Is.EqualTo(lockBefore), "the other run's lock is untouched");
+        Assert.That(staging.Fake.S3.Keys(DeployRehearsal.Bucket), Is.EqualTo(keysBefore), "no ledger record, no upload");
+        Assert.That(staging.StateFiles(), Is.EqualTo(stateBefore), "Terraform only planned");
+        Assert.That(staging.DeployedVersion(), Is.EqualTo("v1.0.0"));
+    }
+
     private static string?[] Facts(JsonElement record, string step) =>
         [.. record.GetProperty("steps").EnumerateArray().Single(s => s.GetProperty("name").GetString() == step).GetProperty("facts").EnumerateArray().Select(f => f.GetString())];
 
@@ -157,13 +212,17 @@ public sealed class DeployStagingRehearsalTests
                 : null;
         }
 
-        /// <summary>Migrations the Supabase CLI recorded as applied in the staging database.</summary>
-        public async Task<long> AppliedMigrationsAsync()
+        /// <summary>Migrations the Supabase CLI recorded as applied in the staging database (0 when it has no history table).</summary>
+        public async Task<int> AppliedMigrationsAsync() => (await MigrationValidator.ReadHistoryAsync(database)).Count;
+
+        /// <summary>Every file of the case's Terraform state backend with its SHA-256 (path → hash).</summary>
+        public IReadOnlyDictionary<string, string> StateFiles()
         {
-            await using var connection = new NpgsqlConnection(database.ToConnectionString());
-            await connection.OpenAsync();
-            await using var command = new NpgsqlCommand("select count(*) from supabase_migrations.schema_migrations", connection);
-            return (long)(await command.ExecuteScalarAsync())!;
+            var root = Path.Combine(folder, "state");
+            return Directory.Exists(root)
+                ? Directory.GetFiles(root, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
+                    .ToDictionary(f => Path.GetRelativePath(root, f), f => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(f))), StringComparer.Ordinal)
+                : new Dictionary<string, string>(StringComparer.Ordinal);
         }
 
         /// <summary>The ledger records of staging in the fake S3 (the store of record).</summary>

@@ -5,9 +5,11 @@ using Storytailor.Deploy;
 namespace Storytailor.Build.Services.Deployment;
 
 /// <summary>
-/// A dry run's account of what DeployProduction or Rollback would do, from reads only: the live colour from the
-/// record, the lock holder, the DNS change, the Terraform plan of the idle colour (terraform only plans), what
-/// would be destroyed and the thresholds. Nothing is uploaded, locked, written to the ledger or applied.
+/// A dry run's account of what DeployProduction, Rollback or DeployStaging would do, from reads only: the lock
+/// holder, the live colour from the record and the DNS change (production), the rollback target from the ledger, the
+/// Terraform plan of the workspace that would be applied (terraform only plans), what would be destroyed, the
+/// migrations that would be pushed (staging) and the tests with their thresholds. Nothing is uploaded, locked,
+/// written to the ledger, migrated or applied.
 /// </summary>
 public sealed class DeploymentPlan(DeploymentRuntime runtime)
 {
@@ -65,6 +67,55 @@ public sealed class DeploymentPlan(DeploymentRuntime runtime)
         }
 
         return lines;
+    }
+
+    public async Task<IReadOnlyList<string>> DescribeStagingAsync(string version, string artifactsRoot, StagingSettings staging, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(staging);
+        var settings = runtime.Settings;
+        var workspace = settings.Workspace ?? throw new InvalidOperationException($"The environment '{settings.Name}' has no Workspace; DeployStaging deploys to a single workspace.");
+        var lines = new List<string> { $"DRY RUN: DeployStaging of {version} to '{settings.Name}' ({settings.Domain}), Terraform workspace {workspace}; nothing is changed." };
+        lines.Add(await LockLineAsync(cancellationToken).ConfigureAwait(false));
+        if (await runtime.Ledger.FindUnfinishedAsync(settings.Name, cancellationToken).ConfigureAwait(false) is { } unfinished)
+        {
+            lines.Add($"Ledger: deployment {unfinished.Record.Id} of {unfinished.Record.Version} is still InProgress; a run would close it as Failed and repeat every step.");
+        }
+
+        var previous = await runtime.Ledger.LatestSuccessfulAsync(settings.Name, cancellationToken: cancellationToken).ConfigureAwait(false);
+        lines.Add(RollbackTargetLine(version, previous));
+        var artifacts = PlannedArtifacts(artifactsRoot, lines);
+        lines.Add($"Terraform plan of {workspace}: {PlanLine(workspace, new StackVariables(version, artifacts), destroy: false)}");
+        lines.AddRange(await new StagingMigrationPlan(staging, runtime.Redactor).DescribeAsync(cancellationToken).ConfigureAwait(false));
+        lines.Add($"Functions verified after apply: every function of {workspace}'s function_names output must run the artifact's CodeSha256.");
+        var tests = runtime.TestSettings;
+        lines.Add($"Tests against {workspace}'s api_endpoint output, in this order (the first failure stops the run and rolls back):");
+        lines.Add($"  integration: npm run {staging.IntegrationScript} (BASE_URL = the endpoint, API_KEY = {settings.ApiKeySecret}; timeout {Durations.Format(staging.IntegrationTimeout)})");
+        lines.Add($"  load test: {PrePromotionTests.DescribeLoad(tests)}");
+        lines.Add($"  security probes: headers, CORS, protected routes; OWASP ZAP {(tests.Zap is { } zap ? $"baseline scan ({zap.Kind})" : tests.RequireZap ? "not available: the probes would fail (--require-zap)" : "not available: skipped")}");
+        lines.Add($"  smoke suite: each check answered within {tests.SmokeResponseLimit.TotalMilliseconds:0} ms");
+        lines.Add(previous is null
+            ? "On a failure after the apply: nothing to roll back to. Migrations are forward-only: they are never reverted."
+            : $"On a failure after the apply: {previous.Version} is applied again and smoke-tested. Migrations are forward-only: the rollback never reverts them.");
+        lines.Add($"Slack notices: {(runtime.Slack is null ? "none (SLACK_WEBHOOK_URL is not set)" : "start, success, failure and rollback")}.");
+        return lines;
+    }
+
+    private static string RollbackTargetLine(string version, DeploymentRecord? previous)
+    {
+        if (previous is null)
+        {
+            return $"Rollback target: none (no successful staging deployment in the ledger); a failure after the apply would leave {version} applied.";
+        }
+
+        try
+        {
+            var keys = DeploymentStages.ArtifactsOf(previous).Select(a => $"{a.Key} {a.Value.S3Key}");
+            return $"Rollback target: {previous.Version} (deployment {previous.Id}, the newest successful one in the ledger); an automatic rollback would re-apply its artifacts: {string.Join(", ", keys)}.";
+        }
+        catch (DeploymentStepException ex)
+        {
+            return $"Rollback target: {previous.Version} (deployment {previous.Id}), but an automatic rollback would fail: {ex.Message}.";
+        }
     }
 
     private async Task<string> LockLineAsync(CancellationToken cancellationToken)

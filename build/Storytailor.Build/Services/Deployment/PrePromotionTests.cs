@@ -111,5 +111,23 @@ public sealed class PrePromotionTests(IBuildLog log, CommandRunner runner, Artif
         return new SmokeSuite(log).RunAsync(new SmokeSettings(endpoint) { ApiKey = settings.ApiKey, ResponseTimeLimit = settings.SmokeResponseLimit }, cancellationToken);
     }
 
+    /// <summary>
+    /// The load test a run would make, without running it: the resolved profile (scenario file, overrides) and its
+    /// thresholds, or why it could not run.
+    /// </summary>
+    public static string DescribeLoad(PrePromotionSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        try
+        {
+            var profile = LoadTestService.ResolveProfile(settings.AppRoot, settings.LoadProfile, settings.LoadOverrides, settings.ExtraThresholds);
+            return $"{profile.Describe()}; thresholds {string.Join(", ", profile.Thresholds)}";
+        }
+        catch (LoadConfigurationException ex)
+        {
+            return $"profile '{settings.LoadProfile}' could not be read ({ex.Message}); a real run would fail the load test";
+        }
+    }
+
     private static string Ms(double? value) => value?.ToString("0", CultureInfo.InvariantCulture) ?? "-";
 }

@@ -17,6 +17,24 @@ public sealed record StagingSettings(string AppRoot, string SupabaseCli, string?
 
     /// <summary>supabase db push --include-seed (staging gets the seed data).</summary>
     public bool IncludeSeed { get; init; } = true;
+
+    /// <summary>The staging database of <see cref="DatabaseUrl"/>; a missing or malformed URL fails the migrations step.</summary>
+    public PostgresUrl Database()
+    {
+        if (string.IsNullOrWhiteSpace(DatabaseUrl))
+        {
+            throw new DeploymentStepException(DeploymentSteps.Migrations, $"could not run: the secret {DatabaseUrlSecret} (the staging database URL) is not set");
+        }
+
+        try
+        {
+            return PostgresUrl.Parse(DatabaseUrl);
+        }
+        catch (FormatException ex)
+        {
+            throw new DeploymentStepException(DeploymentSteps.Migrations, $"could not run: {DatabaseUrlSecret} is not a database URL ({ex.Message})");
+        }
+    }
 }
 
 /// <summary>
@@ -203,21 +221,7 @@ public sealed class StagingDeployment(DeploymentRuntime runtime, StagingSettings
 
     private async Task<StepResult<PushOutcome>> MigrateAsync(CancellationToken cancellationToken)
     {
-        if (string.IsNullOrWhiteSpace(staging.DatabaseUrl))
-        {
-            throw new DeploymentStepException(DeploymentSteps.Migrations, $"could not run: the secret {staging.DatabaseUrlSecret} (the staging database URL) is not set");
-        }
-
-        PostgresUrl database;
-        try
-        {
-            database = PostgresUrl.Parse(staging.DatabaseUrl);
-        }
-        catch (FormatException ex)
-        {
-            throw new DeploymentStepException(DeploymentSteps.Migrations, $"could not run: {staging.DatabaseUrlSecret} is not a database URL ({ex.Message})");
-        }
-
+        var database = staging.Database();
         runtime.Redactor.Register(database.Password);
         PushOutcome push;
         try

@@ -90,8 +90,14 @@ internal static class DeploymentDryRun
             if (string.Equals(target, "DeployProduction", StringComparison.OrdinalIgnoreCase))
             {
                 using var owned = DeploymentRuntimeFactory.Create(context, DeploymentEnvironment.Production);
-                var load = $"profile '{owned.Runtime.TestSettings.LoadProfile}'{Overrides(owned.Runtime.TestSettings)}, thresholds p95<800ms, errors<1%, no dropped requests";
+                var load = PrePromotionTests.DescribeLoad(owned.Runtime.TestSettings);
                 lines = new DeploymentPlan(owned.Runtime).DescribeDeploymentAsync(context.ReleaseVersion ?? "(no --tag)", context.ArtifactsDirectory, context.SkipTests, context.SkipTestsReason, load).GetAwaiter().GetResult();
+            }
+            else if (string.Equals(target, "DeployStaging", StringComparison.OrdinalIgnoreCase))
+            {
+                using var owned = DeploymentRuntimeFactory.Create(context, DeploymentEnvironment.Staging);
+                var run = StagingRun.Read(context);
+                lines = new DeploymentPlan(owned.Runtime).DescribeStagingAsync(run.Version, context.ArtifactsDirectory, run.Settings).GetAwaiter().GetResult();
             }
             else if (string.Equals(target, "Rollback", StringComparison.OrdinalIgnoreCase) && context.DeploymentEnvironment == DeploymentEnvironment.Production)
             {
@@ -104,22 +110,5 @@ internal static class DeploymentDryRun
                 context.BuildLog.Information(line);
             }
         }
-    }
-
-    private static string Overrides(PrePromotionSettings settings)
-    {
-        var o = settings.LoadOverrides;
-        var parts = new List<string>();
-        if (o.Rate is { } rate)
-        {
-            parts.Add($"{rate} req/s");
-        }
-
-        if (o.Duration is { } duration)
-        {
-            parts.Add($"{duration.TotalSeconds} s");
-        }
-
-        return parts.Count == 0 ? " (500 req/s for 5 minutes)" : $" ({string.Join(", ", parts)})";
     }
 }
