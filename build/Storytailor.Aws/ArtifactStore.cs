@@ -41,6 +41,13 @@ public interface IArtifactStore
     /// <summary>Deletes the key (no error when it does not exist, as S3).</summary>
     Task DeleteAsync(string key, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Deletes the object only if its ETag is still <paramref name="etag"/> (If-Match on DeleteObject), in one request:
+    /// no other writer can slip in between a check and the delete. Throws <see cref="ArtifactPreconditionFailedException"/>
+    /// when the object changed or vanished; nothing is deleted then.
+    /// </summary>
+    Task DeleteIfMatchAsync(string key, string etag, CancellationToken cancellationToken = default);
+
     /// <summary>Creates the object only if the key is free (If-None-Match: *). Returns its ETag, or null when the key already exists.</summary>
     Task<string?> CreateAsync(string key, byte[] content, CancellationToken cancellationToken = default);
 

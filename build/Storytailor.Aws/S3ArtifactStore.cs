@@ -133,6 +133,23 @@ public sealed class S3ArtifactStore : IArtifactStore
         _log.Information($"s3: deleted s3://{_bucket}/{key}");
     }
 
+    public async Task DeleteIfMatchAsync(string key, string etag, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(etag);
+        try
+        {
+            await CallAsync("DeleteObject", key, t => _s3.DeleteObjectAsync(new DeleteObjectRequest { BucketName = _bucket, Key = key, IfMatch = Quote(etag) }, t), cancellationToken).ConfigureAwait(false);
+        }
+        catch (AwsServiceException ex) when (ex.StatusCode is HttpStatusCode.PreconditionFailed or HttpStatusCode.NotFound or HttpStatusCode.Conflict)
+        {
+            // S3 answers 412 when the ETag differs, 404 when the object is gone, 409 when a concurrent write won.
+            _log.Warning($"s3: s3://{_bucket}/{key} changed since it was read; not deleted ({ex.ErrorCode})");
+            throw new ArtifactPreconditionFailedException(key, ex);
+        }
+
+        _log.Information($"s3: deleted s3://{_bucket}/{key} (ETag {etag.Trim('"')})");
+    }
+
     public async Task<string?> CreateAsync(string key, byte[] content, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(content);

@@ -60,6 +60,12 @@ public sealed record ForceUnlockResult(ForceUnlockOutcome Outcome, string Messag
     public bool Removed => Outcome == ForceUnlockOutcome.Removed;
 }
 
+/// <summary>The audit object of a forced unlock: who removed which lock and why; <see cref="NotRemoved"/> says why the removal was refused.</summary>
+public sealed record ForceUnlockAudit(string Environment, string LockId, string RemovedBy, string? Reason, DateTimeOffset RemovedAt, DeploymentLockInfo? RemovedLock, string? RemovedLockRaw)
+{
+    public string? NotRemoved { get; init; }
+}
+
 /// <summary>
 /// One deployment per environment at a time: the object <c>locks/&lt;environment&gt;.json</c>, created with
 /// a conditional write (If-None-Match: *). A held lock fails the second deployment at once, naming the holder;
@@ -67,9 +73,9 @@ public sealed record ForceUnlockResult(ForceUnlockOutcome Outcome, string Messag
 /// lock; a forced unlock (on-call) needs the lock's id and leaves an audit object naming who did it.
 /// </summary>
 /// <remarks>
-/// Release and forced unlock read the lock, compare its id, then delete it: the store's port has no
-/// conditional delete, so the gap between read and delete is not closed. It only matters if the lock is
-/// released and re-acquired within that gap, which the id check makes unlikely and the audit trail records.
+/// Release and forced unlock read the lock with its ETag, compare its id, then delete it with a conditional delete
+/// (If-Match: that ETag). If the lock was replaced in between (forced open and taken by another run), the store
+/// refuses the delete, so another holder's lock is never removed; the run says so and leaves it in place.
 /// </remarks>
 public sealed class DeploymentLock
 {
@@ -153,7 +159,16 @@ public sealed class DeploymentLock
             return false;
         }
 
-        await _store.DeleteAsync(Key, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _store.DeleteIfMatchAsync(Key, existing.Info.ETag, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ArtifactPreconditionFailedException)
+        {
+            _log.Warning($"Deployment lock of '{_environment}' changed between reading it (lock {lockId}, ETag {existing.Info.ETag}) and deleting it; {await DescribeNowAsync(cancellationToken).ConfigureAwait(false)}. The conditional delete removed nothing; left in place.");
+            return false;
+        }
+
         _log.Information($"Deployment lock of '{_environment}' released (lock id {lockId}).");
         return true;
     }
@@ -187,27 +202,42 @@ public sealed class DeploymentLock
 
         var now = _time.GetUtcNow();
         var auditKey = $"{AuditPrefix}{now:yyyyMMdd'T'HHmmssfff'Z'}-{Guid.NewGuid().ToString("N")[..6]}.json";
-        var audit = new
+        var audit = new ForceUnlockAudit(_environment, lockId.Trim(), who, reason, now, holder, holder is null ? Encoding.UTF8.GetString(existing.Content) : null);
+        var auditEtag = await _store.CreateAsync(auditKey, JsonSerializer.SerializeToUtf8Bytes(audit, Json), cancellationToken).ConfigureAwait(false)
+            ?? throw new InvalidOperationException($"The audit object {auditKey} already exists; the lock was not removed. Try again.");
+
+        try
         {
-            environment = _environment,
-            lockId = lockId.Trim(),
-            removedBy = who,
-            reason,
-            removedAt = now,
-            removedLock = holder,
-            removedLockRaw = holder is null ? Encoding.UTF8.GetString(existing.Content) : null,
-        };
-        if (await _store.CreateAsync(auditKey, JsonSerializer.SerializeToUtf8Bytes(audit, Json), cancellationToken).ConfigureAwait(false) is null)
+            await _store.DeleteIfMatchAsync(Key, existing.Info.ETag, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ArtifactPreconditionFailedException)
         {
-            throw new InvalidOperationException($"The audit object {auditKey} already exists; the lock was not removed. Try again.");
+            var changed = $"Force unlock of '{_environment}' refused: the lock changed after it was read (lock {holder?.LockId ?? "unreadable"}, ETag {existing.Info.ETag}); {await DescribeNowAsync(cancellationToken).ConfigureAwait(false)}. Nothing was removed; audit {auditKey} records the attempt.";
+            await _store.ReplaceAsync(auditKey, JsonSerializer.SerializeToUtf8Bytes(audit with { NotRemoved = changed }, Json), auditEtag, cancellationToken).ConfigureAwait(false);
+            _log.Error(changed);
+            return new ForceUnlockResult(ForceUnlockOutcome.LockIdMismatch, changed, null, auditKey);
         }
 
-        await _store.DeleteAsync(Key, cancellationToken).ConfigureAwait(false);
         var done = holder is null
             ? $"Force unlock of '{_environment}': unreadable lock removed by {who}; audit {auditKey}."
             : $"Force unlock of '{_environment}': lock {holder.LockId} (owner {holder.Owner}, run {holder.RunId}, version {holder.Version}) removed by {who}; audit {auditKey}.";
         _log.Warning(done);
         return new ForceUnlockResult(ForceUnlockOutcome.Removed, done, holder, auditKey);
+    }
+
+    /// <summary>Who holds the lock now, for a message after a refused conditional delete (a read only).</summary>
+    private async Task<string> DescribeNowAsync(CancellationToken cancellationToken)
+    {
+        var now = await _store.GetAsync(Key, cancellationToken).ConfigureAwait(false);
+        if (now is null)
+        {
+            return "it is gone now";
+        }
+
+        var holder = Parse(now);
+        return holder is null
+            ? $"it is now an unreadable lock (ETag {now.Info.ETag})"
+            : $"it is now held by lock {holder.LockId} (owner {holder.Owner}, run {holder.RunId}, version {holder.Version})";
     }
 
     private DeploymentLockHeldException HeldBy(ArtifactContent existing)

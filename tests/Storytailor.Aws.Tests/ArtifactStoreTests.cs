@@ -102,6 +102,25 @@ public sealed class ArtifactStoreTests : FakeAwsTest
     }
 
     [Test]
+    public async Task Conditional_delete_removes_the_object_only_while_its_etag_matches()
+    {
+        var first = await Store.CreateAsync("deploy.lock", "{\"owner\":\"run-1\"}"u8.ToArray());
+        var second = await Store.ReplaceAsync("deploy.lock", "{\"owner\":\"run-2\"}"u8.ToArray(), first!);
+
+        var stale = Assert.ThrowsAsync<ArtifactPreconditionFailedException>(() => Store.DeleteIfMatchAsync("deploy.lock", first!));
+        Assert.That(stale!.Key, Is.EqualTo("deploy.lock"));
+        Assert.That(stale.Message, Does.Contain("PreconditionFailed"));
+        Assert.That(Encoding.UTF8.GetString(Server.S3.Object("artifacts", "deploy.lock")!.Content), Does.Contain("run-2"), "a stale ETag deletes nothing");
+        Assert.That(Server.Requests.Last(r => r.Operation == "DeleteObject").StatusCode, Is.EqualTo(412));
+
+        await Store.DeleteIfMatchAsync("deploy.lock", second);
+        Assert.That(Server.S3.Object("artifacts", "deploy.lock"), Is.Null);
+        var gone = Assert.ThrowsAsync<ArtifactPreconditionFailedException>(() => Store.DeleteIfMatchAsync("deploy.lock", second));
+        Assert.That(gone!.Message, Does.Contain("NoSuchKey"), "If-Match on a missing object is 404, as S3 answers");
+        Assert.That(Server.Requests.Where(r => !r.SignatureValid), Is.Empty, "the If-Match header is signed");
+    }
+
+    [Test]
     public async Task Conditional_create_and_replace_guard_the_lock()
     {
         var etag = await Store.CreateAsync("deploy.lock", "{\"owner\":\"run-1\"}"u8.ToArray());

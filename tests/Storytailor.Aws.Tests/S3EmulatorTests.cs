@@ -9,7 +9,7 @@ namespace Storytailor.Aws.Tests;
 
 /// <summary>
 /// The S3 adapter's put/get/list path against s3rver, an S3 emulator written independently of the fake.
-/// s3rver does not honour conditional writes, so those stay with the fake. Run `npm ci` in tests/Storytailor.Aws.Tests/s3rver first.
+/// s3rver does not honour conditional writes or conditional deletes (it ignores If-None-Match and If-Match), so those stay with the fake. Run `npm ci` in tests/Storytailor.Aws.Tests/s3rver first.
 /// </summary>
 [TestFixture]
 [NonParallelizable]

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using NUnit.Framework;
+using Storytailor.Aws;
 using Storytailor.Deploy;
 
 namespace Storytailor.Deploy.Tests;
@@ -100,6 +101,62 @@ public sealed class DeploymentLockTests : FakeAwsTest
     }
 
     [Test]
+    public async Task Release_deletes_its_own_lock_with_a_conditional_delete()
+    {
+        var mine = await Lock().AcquireAsync("octocat", "4242", "v1.2.3");
+        var etag = Server.S3.Object(Bucket, "locks/production.json")!.ETag.Trim('"');
+        var store = new InterferingStore(Store, () => Task.CompletedTask);
+
+        var released = await new DeploymentLock(store, "production", TimeSpan.FromHours(2), Time, Log).ReleaseAsync(mine.LockId);
+
+        Assert.That(released, Is.True);
+        Assert.That(store.ConditionalDeletes, Is.EqualTo(new[] { ("locks/production.json", etag) }), "deleted only if the ETag read alongside the lock id still matches");
+        Assert.That(Server.S3.Object(Bucket, "locks/production.json"), Is.Null);
+        Assert.That(Log.Text, Does.Contain($"released (lock id {mine.LockId})"));
+    }
+
+    [Test]
+    public async Task A_lock_replaced_by_another_holder_between_read_and_delete_is_not_deleted()
+    {
+        var mine = await Lock().AcquireAsync("octocat", "4242", "v1.2.3");
+        DeploymentLockInfo? theirs = null;
+        // Right before our delete: on-call forces our lock open and another run takes the lock.
+        var store = new InterferingStore(Store, async () =>
+        {
+            await Lock().ForceUnlockAsync(mine.LockId, "oncall-alice", "runner looked lost");
+            theirs = await Lock().AcquireAsync("hubot", "4300", "v1.2.4");
+        });
+
+        var released = await new DeploymentLock(store, "production", TimeSpan.FromHours(2), Time, Log).ReleaseAsync(mine.LockId);
+
+        Assert.That(released, Is.False);
+        Assert.That(theirs, Is.Not.Null);
+        Assert.That((await Lock().ReadAsync())!.LockId, Is.EqualTo(theirs!.LockId), "the other run's lock is still there");
+        Assert.That(Log.Text, Does.Contain("changed between reading it").And.Contain($"now held by lock {theirs.LockId} (owner hubot, run 4300").And.Contain("removed nothing; left in place"));
+        Assert.That(Server.Requests.Where(r => r.Operation == "DeleteObject").Select(r => r.StatusCode), Does.Contain(412), "S3 refused the conditional delete");
+    }
+
+    [Test]
+    public async Task Force_unlock_of_a_lock_replaced_after_the_read_removes_nothing_and_the_audit_says_so()
+    {
+        var stuck = await Lock().AcquireAsync("octocat", "4242", "v1.2.3");
+        DeploymentLockInfo? theirs = null;
+        var store = new InterferingStore(Store, async () =>
+        {
+            Assert.That(await Lock().ReleaseAsync(stuck.LockId), Is.True);
+            theirs = await Lock().AcquireAsync("hubot", "4300", "v1.2.4");
+        });
+
+        var result = await new DeploymentLock(store, "production", TimeSpan.FromHours(2), Time, Log).ForceUnlockAsync(stuck.LockId, "oncall-alice");
+
+        Assert.That(result.Outcome, Is.EqualTo(ForceUnlockOutcome.LockIdMismatch));
+        Assert.That(result.Message, Does.Contain("changed after it was read").And.Contain($"now held by lock {theirs!.LockId}").And.Contain("Nothing was removed"));
+        Assert.That((await Lock().ReadAsync())!.LockId, Is.EqualTo(theirs.LockId));
+        var audit = Encoding.UTF8.GetString(Server.S3.Object(Bucket, result.AuditKey!)!.Content);
+        Assert.That(audit, Does.Contain("\"notRemoved\"").And.Contain("changed after it was read"));
+    }
+
+    [Test]
     public async Task Force_unlock_needs_the_lock_id_and_records_who_did_it()
     {
         var held = await Lock().AcquireAsync("octocat", "4242", "v1.2.3");
@@ -145,5 +202,39 @@ public sealed class DeploymentLockTests : FakeAwsTest
         var forced = await Lock().ForceUnlockAsync(etag, "oncall-bob");
         Assert.That(forced.Removed, Is.True);
         Assert.That(Server.S3.Object(Bucket, "locks/production.json"), Is.Null);
+    }
+
+    /// <summary>
+    /// The store as the lock sees it, with a seam right before each conditional delete: <paramref name="beforeConditionalDelete"/>
+    /// runs there (another holder acting between the lock's read and its delete). Every call goes to the real store.
+    /// </summary>
+    private sealed class InterferingStore(IArtifactStore inner, Func<Task> beforeConditionalDelete) : IArtifactStore
+    {
+        private readonly List<(string Key, string ETag)> _conditionalDeletes = [];
+
+        public IReadOnlyList<(string Key, string ETag)> ConditionalDeletes => _conditionalDeletes;
+
+        public async Task DeleteIfMatchAsync(string key, string etag, CancellationToken cancellationToken = default)
+        {
+            _conditionalDeletes.Add((key, etag));
+            await beforeConditionalDelete();
+            await inner.DeleteIfMatchAsync(key, etag, cancellationToken);
+        }
+
+        public Task<ArtifactPutResult> PutIfAbsentAsync(string key, Stream content, string sha256, CancellationToken cancellationToken = default) => inner.PutIfAbsentAsync(key, content, sha256, cancellationToken);
+
+        public Task<ArtifactPutResult> PutFileIfAbsentAsync(string key, string path, string sha256, CancellationToken cancellationToken = default) => inner.PutFileIfAbsentAsync(key, path, sha256, cancellationToken);
+
+        public Task<ArtifactContent?> GetAsync(string key, CancellationToken cancellationToken = default) => inner.GetAsync(key, cancellationToken);
+
+        public Task<ArtifactInfo?> HeadAsync(string key, CancellationToken cancellationToken = default) => inner.HeadAsync(key, cancellationToken);
+
+        public Task<IReadOnlyList<ArtifactInfo>> ListAsync(string prefix, CancellationToken cancellationToken = default) => inner.ListAsync(prefix, cancellationToken);
+
+        public Task DeleteAsync(string key, CancellationToken cancellationToken = default) => inner.DeleteAsync(key, cancellationToken);
+
+        public Task<string?> CreateAsync(string key, byte[] content, CancellationToken cancellationToken = default) => inner.CreateAsync(key, content, cancellationToken);
+
+        public Task<string> ReplaceAsync(string key, byte[] content, string etag, CancellationToken cancellationToken = default) => inner.ReplaceAsync(key, content, etag, cancellationToken);
     }
 }

@@ -9,7 +9,7 @@ namespace Storytailor.FakeAws;
 /// <summary>A stored S3 object.</summary>
 public sealed record FakeS3Object(string Key, byte[] Content, string ETag, DateTimeOffset LastModified, string ContentType, IReadOnlyDictionary<string, string> Metadata);
 
-/// <summary>S3 (path-style): buckets, objects with ETags, conditional writes, ListObjectsV2 with pagination.</summary>
+/// <summary>S3 (path-style): buckets, objects with ETags, conditional writes and deletes, ListObjectsV2 with pagination.</summary>
 public sealed class FakeS3(FakeAwsServer server) : FakeService(server)
 {
     private readonly ConcurrentDictionary<string, SortedDictionary<string, FakeS3Object>> _buckets = new(StringComparer.Ordinal);
@@ -111,8 +111,7 @@ public sealed class FakeS3(FakeAwsServer server) : FakeService(server)
                         ? Error(404, "NoSuchKey", "The specified key does not exist.", requestId)
                         : Describe(existing, operation == "GetObject");
                 case "DeleteObject":
-                    objects.Remove(key);
-                    return FakeResponse.Empty(204);
+                    return Delete(objects, key, existing, request, requestId);
                 case "ListObjectsV2":
                     return List(bucket, objects, request);
                 default:
@@ -146,6 +145,26 @@ public sealed class FakeS3(FakeAwsServer server) : FakeService(server)
             .ToDictionary(h => h.Key["x-amz-meta-".Length..].ToLowerInvariant(), h => h.Value, StringComparer.Ordinal);
         objects[key] = new FakeS3Object(key, request.Body, etag, Server.Clock(), request.Header("Content-Type") ?? "binary/octet-stream", metadata);
         return FakeResponse.Empty(200).With("ETag", etag);
+    }
+
+    /// <summary>DELETE, with If-Match as S3 evaluates it: 404 when the object is gone, 412 when its ETag differs, else deleted.</summary>
+    private static FakeResponse Delete(SortedDictionary<string, FakeS3Object> objects, string key, FakeS3Object? existing, FakeRequest request, string requestId)
+    {
+        if (request.Header("If-Match") is { } match)
+        {
+            if (existing is null)
+            {
+                return Error(404, "NoSuchKey", "The specified key does not exist.", requestId);
+            }
+
+            if (match.Trim() != existing.ETag && match.Trim() != "*")
+            {
+                return Error(412, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold", requestId).With("Condition", "If-Match");
+            }
+        }
+
+        objects.Remove(key);
+        return FakeResponse.Empty(204);
     }
 
     private static FakeResponse Describe(FakeS3Object found, bool withBody)
