@@ -106,7 +106,7 @@ public sealed class DeployStagingRehearsalTests
         Assert.That(run.Output, Does.Contain("DRY RUN: DeployStaging of v2.0.0 to 'staging' (staging-api.rehearsal.test), Terraform workspace staging; nothing is changed."));
         Assert.That(run.Output, Does.Contain("Lock: free (locks/staging.json)"));
         Assert.That(run.Output, Does.Contain("Rollback target: none (no successful staging deployment in the ledger)"));
-        Assert.That(run.Output, Does.Match(@"Terraform plan of staging: Plan: [1-9]\d* to add, 0 to change, 0 to destroy"));
+        Assert.That(run.Output, Does.Contain("Terraform plan of staging: workspace staging does not exist yet: a run creates it and applies every resource of the configuration (a dry run creates nothing)"));
         Assert.That(run.Output, Does.Contain("supabase db push --include-seed to 127.0.0.1:").And.Contain("with the 4 file(s) of supabase/migrations: 20240101000000_users.sql, 20240101000100_child_profiles.sql"));
         Assert.That(run.Output, Does.Match(@"Pending on 127\.0\.0\.1:\d+/staging_dry_run \(read-only\): 4 of 4: 20240101000000_users.sql"));
         Assert.That(run.Output, Does.Contain("integration: npm run test:integration"));
@@ -114,7 +114,7 @@ public sealed class DeployStagingRehearsalTests
         Assert.That(run.Output, Does.Contain("smoke suite: each check answered within 10000 ms"));
         Assert.That(run.Output, Does.Contain("Migrations are forward-only"));
         Assert.That(staging.Fake.MutatingRequests, Is.Empty, string.Join(", ", staging.Fake.MutatingRequests.Select(r => r.Operation)));
-        Assert.That(staging.StateFiles(), Is.EqualTo(stateBefore), "Terraform only planned: the state is unchanged");
+        Assert.That(staging.StateFiles(), Is.EqualTo(stateBefore), "Terraform created no workspace: the state backend is unchanged");
         Assert.That(staging.DeployedVersion(), Is.Null);
         Assert.That(await staging.AppliedMigrationsAsync(), Is.Zero, "no migration was pushed");
         Assert.That(staging.Ledger(), Is.Empty, "no ledger record");
