@@ -255,9 +255,12 @@ public sealed class RehearsalCase(DeployRehearsal rehearsal, FakeAwsServer fake,
     /// <summary>Where the public record points now.</summary>
     public string RecordTarget => Fake.Route53.Records(DeployRehearsal.ZoneId).Single(r => r.Name.TrimEnd('.') == DeployRehearsal.Domain).Values[0].TrimEnd('.');
 
-    /// <summary>Runs the build in the rehearsal folder with rehearsal windows (seconds) given as parameters.</summary>
+    /// <summary>
+    /// Runs the build in the rehearsal folder with rehearsal windows (seconds) given as parameters; the caller's
+    /// arguments come last, so they replace a rehearsal default of the same name (the last value wins).
+    /// </summary>
     public BuildRun Build(params string[] arguments) =>
-        BuildProgram.Run(rehearsal.Workspace.Path, BuildEnvironment, [.. arguments, .. CommonArguments]);
+        BuildProgram.Run(rehearsal.Workspace.Path, BuildEnvironment, [.. CommonArguments, .. arguments]);
 
     /// <summary>Variables added to (or, when null, removed from) the build's environment in this case.</summary>
     public Dictionary<string, string?> ExtraEnvironment { get; } = [];
@@ -278,7 +281,7 @@ public sealed class RehearsalCase(DeployRehearsal rehearsal, FakeAwsServer fake,
 
     /// <summary>Runs the build and kills it (SIGKILL, as a lost runner) at the boundary after <paramref name="step"/>.</summary>
     public BuildRun BuildKilledAfter(string step, params string[] arguments) =>
-        StepBoundary.KillAfter(Fake, "production", step, kill => BuildProgram.RunUntilKilled(rehearsal.Workspace.Path, BuildEnvironment, kill, [.. arguments, .. CommonArguments]));
+        StepBoundary.KillAfter(Fake, "production", step, kill => BuildProgram.RunUntilKilled(rehearsal.Workspace.Path, BuildEnvironment, kill, [.. CommonArguments, .. arguments]));
 
     /// <summary>The lock object currently held in the fake S3, if any (lockId, owner, runId ...).</summary>
     public JsonDocument? HeldLock(string environment = "production") =>
@@ -335,6 +338,9 @@ public sealed class RehearsalCase(DeployRehearsal rehearsal, FakeAwsServer fake,
     }
 }
 
+/// <summary>One request a front door forwarded: what was asked, the answer, and when (wall clock, at the door).</summary>
+public sealed record ForwardedRequest(string Method, string Path, int StatusCode, TimeSpan? RetryAfter, DateTimeOffset StartedAt, DateTimeOffset EndedAt);
+
 /// <summary>
 /// The public name as clients meet it: every request resolves the record through the fake Route 53 state (the test
 /// harness plays DNS) and is forwarded to the colour the record points to. A client keeps calling it.
@@ -350,6 +356,7 @@ public sealed class PublicFrontDoor : IAsyncDisposable
     private long _sent;
     private long _failed;
     private readonly List<string> _failures = [];
+    private readonly List<ForwardedRequest> _forwarded = [];
 
     private PublicFrontDoor(WebApplication app) => _app = app;
 
@@ -366,6 +373,18 @@ public sealed class PublicFrontDoor : IAsyncDisposable
             lock (_failures)
             {
                 return [.. _failures.Take(5)];
+            }
+        }
+    }
+
+    /// <summary>Every request forwarded so far, in the order they ended.</summary>
+    public IReadOnlyList<ForwardedRequest> Forwarded
+    {
+        get
+        {
+            lock (_forwarded)
+            {
+                return [.. _forwarded];
             }
         }
     }
@@ -392,59 +411,81 @@ public sealed class PublicFrontDoor : IAsyncDisposable
         var door = new PublicFrontDoor(app);
         app.Run(async context =>
         {
+            var started = DateTimeOffset.UtcNow;
             if (delay > TimeSpan.Zero)
             {
                 await Task.Delay(delay, context.RequestAborted);
             }
 
-            var upstream = route();
-            if (upstream is null)
-            {
-                context.Response.StatusCode = 502;
-                return;
-            }
-
-            using var request = new HttpRequestMessage(new HttpMethod(context.Request.Method), new Uri(upstream, context.Request.Path + context.Request.QueryString));
-            if (context.Request.ContentLength > 0 || context.Request.Headers.ContainsKey("Transfer-Encoding"))
-            {
-                var body = new MemoryStream();
-                await context.Request.Body.CopyToAsync(body);
-                request.Content = new ByteArrayContent(body.ToArray());
-            }
-
-            foreach (var header in context.Request.Headers.Where(h => !HopByHop.Contains(h.Key)))
-            {
-                if (!request.Headers.TryAddWithoutValidation(header.Key, header.Value.ToArray()))
-                {
-                    request.Content?.Headers.TryAddWithoutValidation(header.Key, header.Value.ToArray());
-                }
-            }
-
-            HttpResponseMessage response;
             try
             {
-                response = await door._http.SendAsync(request, context.RequestAborted);
+                await door.ForwardAsync(context, route());
             }
-            catch (HttpRequestException)
+            finally
             {
-                context.Response.StatusCode = 502;
-                return;
-            }
-
-            using (response)
-            {
-                context.Response.StatusCode = (int)response.StatusCode;
-                foreach (var header in response.Headers.Concat(response.Content.Headers).Where(h => !HopByHop.Contains(h.Key)))
-                {
-                    context.Response.Headers[header.Key] = header.Value.ToArray();
-                }
-
-                await response.Content.CopyToAsync(context.Response.Body);
+                door.Record(context, started);
             }
         });
         await app.StartAsync();
         door.Url = new Uri(app.Urls.First().Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal) + "/");
         return door;
+    }
+
+    private async Task ForwardAsync(HttpContext context, Uri? upstream)
+    {
+        if (upstream is null)
+        {
+            context.Response.StatusCode = 502;
+            return;
+        }
+
+        using var request = new HttpRequestMessage(new HttpMethod(context.Request.Method), new Uri(upstream, context.Request.Path + context.Request.QueryString));
+        if (context.Request.ContentLength > 0 || context.Request.Headers.ContainsKey("Transfer-Encoding"))
+        {
+            var body = new MemoryStream();
+            await context.Request.Body.CopyToAsync(body);
+            request.Content = new ByteArrayContent(body.ToArray());
+        }
+
+        foreach (var header in context.Request.Headers.Where(h => !HopByHop.Contains(h.Key)))
+        {
+            if (!request.Headers.TryAddWithoutValidation(header.Key, header.Value.ToArray()))
+            {
+                request.Content?.Headers.TryAddWithoutValidation(header.Key, header.Value.ToArray());
+            }
+        }
+
+        HttpResponseMessage response;
+        try
+        {
+            response = await _http.SendAsync(request, context.RequestAborted);
+        }
+        catch (HttpRequestException)
+        {
+            context.Response.StatusCode = 502;
+            return;
+        }
+
+        using (response)
+        {
+            context.Response.StatusCode = (int)response.StatusCode;
+            foreach (var header in response.Headers.Concat(response.Content.Headers).Where(h => !HopByHop.Contains(h.Key)))
+            {
+                context.Response.Headers[header.Key] = header.Value.ToArray();
+            }
+
+            await response.Content.CopyToAsync(context.Response.Body);
+        }
+    }
+
+    private void Record(HttpContext context, DateTimeOffset started)
+    {
+        var retryAfter = int.TryParse(context.Response.Headers.RetryAfter.ToString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var seconds) ? TimeSpan.FromSeconds(seconds) : (TimeSpan?)null;
+        var forwarded = new ForwardedRequest(context.Request.Method, context.Request.Path, context.Response.StatusCode, retryAfter, started, DateTimeOffset.UtcNow);
+        lock (_forwarded)
+        {
+            _forwarded.Add(forwarded);
+        }
     }
 
     /// <summary>A client of the public name: GET /health every 100 ms from its own address (x-forwarded-for), counting failures.</summary>

@@ -14,7 +14,14 @@ namespace Storytailor.FakeAws;
 public sealed record HandledRequest(string Operation, FakeRequest Request, int StatusCode);
 
 /// <summary>One request the fake received.</summary>
-public sealed record RecordedRequest(string Service, string Operation, string Method, string Path, bool Mutating, int StatusCode, bool SignatureValid);
+public sealed record RecordedRequest(string Service, string Operation, string Method, string Path, bool Mutating, int StatusCode, bool SignatureValid)
+{
+    /// <summary>When the fake began handling it (headers read, wall clock).</summary>
+    public DateTimeOffset ReceivedAt { get; init; }
+
+    /// <summary>When its answer was ready to write (wall clock): the fake's own share of the call ends here.</summary>
+    public DateTimeOffset AnsweredAt { get; init; }
+}
 
 /// <summary>An answer to write.</summary>
 public sealed record FakeResponse(int StatusCode, string ContentType, byte[] Body)
@@ -151,6 +158,7 @@ public sealed class FakeAwsServer : IAsyncDisposable
 
     private async Task HandleAsync(HttpContext context)
     {
+        var received = DateTimeOffset.UtcNow;
         var request = await FakeRequest.ReadAsync(context).ConfigureAwait(false);
         var service = ServiceOf(request);
         var operation = service.OperationOf(request);
@@ -171,7 +179,11 @@ public sealed class FakeAwsServer : IAsyncDisposable
 
         lock (_gate)
         {
-            _requests.Add(new RecordedRequest(service.Name, operation, request.Method, request.RawPath, service.IsMutating(operation), response.StatusCode, signatureValid));
+            _requests.Add(new RecordedRequest(service.Name, operation, request.Method, request.RawPath, service.IsMutating(operation), response.StatusCode, signatureValid)
+            {
+                ReceivedAt = received,
+                AnsweredAt = DateTimeOffset.UtcNow,
+            });
         }
 
         if (BeforeResponse is { } hook)

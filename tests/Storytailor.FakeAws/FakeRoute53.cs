@@ -53,6 +53,13 @@ public sealed class FakeRoute53(FakeAwsServer server) : FakeService(server)
 
     public IReadOnlyList<FakeChange> Changes => [.. _changes.Values.OrderBy(c => c.Id, StringComparer.Ordinal)];
 
+    /// <summary>When the change reports INSYNC by the server's clock (null: stuck in PENDING).</summary>
+    public DateTimeOffset? InSyncAt(FakeChange change)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        return change.StuckPending ? null : change.SubmittedAt + InSyncAfter;
+    }
+
     internal override string OperationOf(FakeRequest request)
     {
         var s = request.Segments;
@@ -109,8 +116,7 @@ public sealed class FakeRoute53(FakeAwsServer server) : FakeService(server)
         return FakeResponse.Xml(200, $"<?xml version=\"1.0\"?>\n<GetChangeResponse xmlns=\"{XmlNamespace}\">{ChangeInfo(change)}</GetChangeResponse>");
     }
 
-    private string StatusOf(FakeChange change) =>
-        !change.StuckPending && Server.Clock() >= change.SubmittedAt + InSyncAfter ? "INSYNC" : "PENDING";
+    private string StatusOf(FakeChange change) => Server.Clock() >= InSyncAt(change) ? "INSYNC" : "PENDING";
 
     private string ChangeInfo(FakeChange change, string? status = null) =>
         $"<ChangeInfo><Id>/change/{change.Id}</Id><Status>{status ?? StatusOf(change)}</Status><SubmittedAt>{change.SubmittedAt.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss.fff'Z'}</SubmittedAt>{(change.Comment is null ? string.Empty : $"<Comment>{Escape(change.Comment)}</Comment>")}</ChangeInfo>";
