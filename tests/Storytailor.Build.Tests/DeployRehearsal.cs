@@ -144,7 +144,8 @@ public sealed class DeployRehearsal : IAsyncDisposable
         Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", fake.Credentials.SecretAccessKey);
         try
         {
-            Assert.That(await factory.ArtifactStore(Bucket).CreateAsync(key, content), Is.Not.Null);
+            _ = await factory.ArtifactStore(Bucket).CreateAsync(key, content)
+                ?? throw new InvalidOperationException($"s3://{Bucket}/{key} already exists: the rehearsal could not create it.");
         }
         finally
         {
