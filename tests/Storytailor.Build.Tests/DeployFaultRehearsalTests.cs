@@ -22,13 +22,7 @@ public sealed partial class DeployProductionRehearsalTests
 
         var run = rehearsal.Build("--target=DeployProduction", "--tag=v1.1.0", "--load-thresholds=http_req_duration: p(95)<100");
 
-        Assert.That(run.ExitCode, Is.EqualTo(1), run.ToString());
-        Assert.That(run.Output, Does.Contain("failed at 'tests'").And.Contain("the live colour is still blue"));
-        Assert.That(rehearsal.RecordTarget, Is.EqualTo(DeployRehearsal.BlueEndpoint));
-        Assert.That(rehearsal.Fake.Route53.Changes, Is.Empty, "no DNS change was made");
-        Assert.That(rehearsal.StateOf("prod-blue"), Is.Not.Empty, "blue untouched");
-        var record = rehearsal.Ledger().Single().RootElement;
-        Assert.That(record.GetProperty("outcome").GetString(), Is.EqualTo("Failed"));
+        var record = StoppedAtTestsWithBlueLive(run, rehearsal);
         var reason = record.GetProperty("reason").GetString();
         Assert.That(reason, Does.Contain("p(95)<100").And.Contain("FAILED"), "the threshold that failed, with its measured value");
         Assert.That(reason, Does.Not.Contain("smoke"), "only the load threshold failed");

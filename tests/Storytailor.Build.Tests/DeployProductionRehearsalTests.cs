@@ -51,6 +51,13 @@ public sealed partial class DeployProductionRehearsalTests
 
         var run = rehearsal.Build("--target=DeployProduction", "--tag=v1.1.0");
 
+        var record = StoppedAtTestsWithBlueLive(run, rehearsal);
+        Assert.That(record.GetProperty("reason").GetString(), Does.Contain("tests").And.Contain("health"));
+    }
+
+    /// <summary>Asserts a run stopped at the pre-promotion tests without touching blue or DNS; returns its ledger record (Failed).</summary>
+    private static JsonElement StoppedAtTestsWithBlueLive(BuildRun run, RehearsalCase rehearsal)
+    {
         Assert.That(run.ExitCode, Is.EqualTo(1), run.ToString());
         Assert.That(run.Output, Does.Contain("failed at 'tests'").And.Contain("the live colour is still blue"));
         Assert.That(rehearsal.RecordTarget, Is.EqualTo(DeployRehearsal.BlueEndpoint));
@@ -58,7 +65,7 @@ public sealed partial class DeployProductionRehearsalTests
         Assert.That(rehearsal.StateOf("prod-blue"), Is.Not.Empty, "blue untouched");
         var record = rehearsal.Ledger().Single().RootElement;
         Assert.That(record.GetProperty("outcome").GetString(), Is.EqualTo("Failed"));
-        Assert.That(record.GetProperty("reason").GetString(), Does.Contain("tests").And.Contain("health"));
+        return record;
     }
 
     [Test]
@@ -108,7 +115,8 @@ public sealed partial class DeployProductionRehearsalTests
         });
         rehearsal.FrontDoor.StartClient();
 
-        var run = rehearsal.Build("--target=DeployProduction", "--tag=v1.1.0", "--skip-tests", "--reason=rehearsal of the alarm fault", "--monitoring-window=6s");
+        // A long window costs nothing here (the rollback ends it) and leaves room for two samples on a slow machine.
+        var run = rehearsal.Build("--target=DeployProduction", "--tag=v1.1.0", "--skip-tests", "--reason=rehearsal of the alarm fault", "--monitoring-window=30s");
         await stop.CancelAsync();
         await fire;
         await rehearsal.FrontDoor.StopClientAsync();

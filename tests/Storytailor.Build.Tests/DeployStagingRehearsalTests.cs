@@ -3,6 +3,7 @@ using System.Text.Json;
 using Storytailor.Build.Services.Deployment;
 using Storytailor.Core;
 using Storytailor.Database;
+using Storytailor.Deploy;
 using Storytailor.FakeAws;
 
 namespace Storytailor.Build.Tests;
@@ -15,7 +16,7 @@ namespace Storytailor.Build.Tests;
 [TestFixture]
 [Category("EndToEnd")]
 [NonParallelizable]
-public sealed class DeployStagingRehearsalTests
+public sealed partial class DeployStagingRehearsalTests
 {
     private DeployRehearsal _rehearsal = null!;
     private ThrowawayPostgres _postgres = null!;
@@ -92,6 +93,28 @@ public sealed class DeployStagingRehearsalTests
         Assert.That(rollback.GetProperty("facts").EnumerateArray().Select(f => f.GetString()), Has.Some.Contains("checks passed"));
         Assert.That(records.Single(r => r.GetProperty("version").GetString() == "v1.0.0").GetProperty("outcome").GetString(), Is.EqualTo("Succeeded"));
         Assert.That(staging.Fake.S3.Keys(DeployRehearsal.Bucket).Where(k => k.StartsWith("locks/", StringComparison.Ordinal)), Is.Empty, "lock released");
+    }
+
+    [Test]
+    public async Task Killed_after_migrations_then_run_again_closes_the_dead_record_and_deploys_from_the_start()
+    {
+        await using var staging = await StagingCase.StartAsync(_rehearsal, "staging-killed", await _postgres.CreateDatabaseAsync("staging_killed"));
+
+        var killed = staging.BuildKilledAfter(DeploymentSteps.Migrations, "--target=DeployStaging", "--tag=v1.2.0");
+        Assert.That(killed.ExitCode, Is.Not.Zero, killed.ToString());
+        Assert.That(staging.Ledger().Single().RootElement.GetProperty("outcome").GetString(), Is.EqualTo("InProgress"));
+        using var held = JsonDocument.Parse(staging.Fake.S3.Object(DeployRehearsal.Bucket, "locks/staging.json")!.Content);
+        var lockId = held.RootElement.GetProperty("lockId").GetString();
+
+        var again = staging.Build("--target=DeployStaging", "--tag=v1.2.0", $"--force-unlock={lockId}");
+
+        Assert.That(again.ExitCode, Is.EqualTo(0), again.ToString());
+        Assert.That(again.Output, Does.Contain("closed as failed: interrupted after 'migrations'"));
+        var outcomes = staging.Ledger().Select(r => r.RootElement.GetProperty("outcome").GetString()).ToList();
+        Assert.That(outcomes, Is.EquivalentTo(new[] { "Failed", "Succeeded" }), "the dead run's record closed, the new one finished");
+        Assert.That(staging.DeployedVersion(), Is.EqualTo("v1.2.0"));
+        Assert.That(await staging.AppliedMigrationsAsync(), Is.EqualTo(4), "migrations pushed again are a no-op: each applied once");
+        Assert.That(staging.Fake.S3.Object(DeployRehearsal.Bucket, "locks/staging.json"), Is.Null, "lock released");
     }
 
     [Test]
@@ -183,20 +206,27 @@ public sealed class DeployStagingRehearsalTests
             return staging;
         }
 
-        public BuildRun Build(params string[] arguments)
+        public BuildRun Build(params string[] arguments) => BuildProgram.Run(rehearsal.Workspace.Path, Environment(), [.. Common(), .. arguments]);
+
+        /// <summary>Runs the build and kills it (SIGKILL) at the boundary after <paramref name="step"/>.</summary>
+        public BuildRun BuildKilledAfter(string step, params string[] arguments) =>
+            StepBoundary.KillAfter(Fake, "staging", step, kill => BuildProgram.RunUntilKilled(rehearsal.Workspace.Path, Environment(), kill, [.. Common(), .. arguments]));
+
+        private Dictionary<string, string?> Environment()
         {
             var environment = rehearsal.ChildEnvironment(Fake);
             environment["SUPABASE_DB_URL_STAGING"] = database.ToString();
-            string[] common =
-            [
-                $"--app-root={rehearsal.App}", $"--artifacts={rehearsal.Artifacts}", $"--cache-dir={rehearsal.Cache}",
-                "--terraform-backend=local", $"--terraform-var-file={Path.Combine(folder, "{workspace}.tfvars")}",
-                $"--supabase-cli={SupabaseCli}", $"--staging-url={_endpoint.Url}",
-                "--load-duration=2", "--load-vus=2", "--deploy-load-warm-up=0",
-                DeployRehearsal.RelaxedSmokeLimit,
-            ];
-            return BuildProgram.Run(rehearsal.Workspace.Path, environment, [.. arguments, .. common]);
+            return environment;
         }
+
+        private string[] Common() =>
+        [
+            $"--app-root={rehearsal.App}", $"--artifacts={rehearsal.Artifacts}", $"--cache-dir={rehearsal.Cache}",
+            "--terraform-backend=local", $"--terraform-var-file={Path.Combine(folder, "{workspace}.tfvars")}",
+            $"--supabase-cli={SupabaseCli}", $"--staging-url={_endpoint.Url}",
+            "--load-duration=2", "--load-vus=2", "--deploy-load-warm-up=0",
+            DeployRehearsal.RelaxedSmokeLimit,
+        ];
 
         /// <summary>The app_version Terraform last applied to the staging workspace (null: never applied).</summary>
         public string? DeployedVersion()
