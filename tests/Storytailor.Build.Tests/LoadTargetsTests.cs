@@ -78,7 +78,7 @@ public sealed class LoadTargetsTests
     {
         var artifacts = Artifacts("smoke-pass");
 
-        var run = Build("--target=SmokeTests", $"--base-url={_correct.BaseUrl}", $"--artifacts={artifacts}", DeployRehearsal.RelaxedSmokeLimit);
+        var run = Build("--target=SmokeTests", $"--base-url={_correct.BaseUrl}", $"--artifacts={artifacts}", "--smoke-response-limit=10000");
 
         Assert.That(run.ExitCode, Is.EqualTo(0), run.ToString());
         Assert.That(run.Output, Does.Contain("API key from API_KEY_STAGING"));

@@ -1,5 +1,6 @@
 using Storytailor.Bench.Deploy;
 using Storytailor.Build.Tests;
+using Storytailor.Rehearsal.Tests;
 using Storytailor.FakeAws;
 
 // Times DeployProduction on the rehearsal (fake AWS, real Terraform with a local backend, the example router as blue

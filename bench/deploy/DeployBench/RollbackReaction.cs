@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Storytailor.Aws;
 using Storytailor.Build.Tests;
+using Storytailor.Rehearsal.Tests;
 using Storytailor.FakeAws;
 
 namespace Storytailor.Bench.Deploy;

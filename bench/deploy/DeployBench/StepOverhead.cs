@@ -1,4 +1,5 @@
 using Storytailor.Build.Tests;
+using Storytailor.Rehearsal.Tests;
 using Storytailor.FakeAws;
 
 namespace Storytailor.Bench.Deploy;

@@ -3,9 +3,10 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Storytailor.Build.Tests;
 using Storytailor.Deploy;
 
-namespace Storytailor.Build.Tests;
+namespace Storytailor.Rehearsal.Tests;
 
 /// <summary>
 /// The fault matrix of DeployProduction beyond the basic cases: a green that is only too slow, AWS throttling,

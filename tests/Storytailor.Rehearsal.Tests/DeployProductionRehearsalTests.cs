@@ -1,7 +1,8 @@
 using System.Text.Json;
+using Storytailor.Build.Tests;
 using Storytailor.FakeAws;
 
-namespace Storytailor.Build.Tests;
+namespace Storytailor.Rehearsal.Tests;
 
 /// <summary>
 /// DeployProduction rehearsed end to end without AWS: the fake AWS, real Terraform on the example's configuration

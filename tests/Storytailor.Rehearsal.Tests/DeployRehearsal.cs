@@ -8,11 +8,12 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Storytailor.Build.Context;
 using Storytailor.Build.Secrets;
+using Storytailor.Build.Tests;
 using Storytailor.Core;
 using Storytailor.FakeAws;
 using Storytailor.Load;
 
-namespace Storytailor.Build.Tests;
+namespace Storytailor.Rehearsal.Tests;
 
 /// <summary>
 /// The stage of a production rehearsal: a packaged copy of the example app, its Terraform configuration on a local

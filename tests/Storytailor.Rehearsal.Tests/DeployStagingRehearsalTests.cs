@@ -1,12 +1,13 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using Storytailor.Build.Services.Deployment;
+using Storytailor.Build.Tests;
 using Storytailor.Core;
 using Storytailor.Database;
 using Storytailor.Deploy;
 using Storytailor.FakeAws;
 
-namespace Storytailor.Build.Tests;
+namespace Storytailor.Rehearsal.Tests;
 
 /// <summary>
 /// DeployStaging rehearsed end to end without AWS: the fake AWS, real Terraform on the example's configuration (local

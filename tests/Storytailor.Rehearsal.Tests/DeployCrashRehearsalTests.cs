@@ -1,7 +1,8 @@
 using System.Text.Json;
+using Storytailor.Build.Tests;
 using Storytailor.Deploy;
 
-namespace Storytailor.Build.Tests;
+namespace Storytailor.Rehearsal.Tests;
 
 /// <summary>
 /// Crash recovery rehearsed: DeployProduction killed (SIGKILL) at each step boundary, then run again the way on-call

@@ -1,11 +1,12 @@
 using System.Text.Json;
 using Storytailor.Aws;
 using Storytailor.Build.Services.Deployment;
+using Storytailor.Build.Tests;
 using Storytailor.Core;
 using Storytailor.Deploy;
 using Storytailor.FakeAws;
 
-namespace Storytailor.Build.Tests;
+namespace Storytailor.Rehearsal.Tests;
 
 /// <summary>The cleanup step of DeployProduction never destroys the colour the public record points to.</summary>
 [TestFixture]
