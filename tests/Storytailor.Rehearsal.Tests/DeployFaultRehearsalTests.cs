@@ -30,6 +30,24 @@ public sealed partial class DeployProductionRehearsalTests
     }
 
     [Test]
+    public async Task Green_running_other_code_than_the_artifact_stops_at_verify_functions()
+    {
+        await using var rehearsal = await _rehearsal.StartCaseAsync("wrong-code");
+        const string Other = "c3RhbGUgY29kZSBmcm9tIGFuIGVhcmxpZXIgYnVpbGQ=";
+        rehearsal.Fake.Lambda.PutFunction(new Storytailor.FakeAws.FakeFunction("storytailor-production-green-router") { CodeSha256 = Other });
+
+        var run = rehearsal.Build("--target=DeployProduction", "--tag=v1.1.0");
+
+        Assert.That(run.ExitCode, Is.EqualTo(1), run.ToString());
+        Assert.That(run.Output, Does.Contain("failed at 'verify-functions'").And.Contain($"storytailor-production-green-router: runs CodeSha256 {Other}, but the artifact's is"));
+        Assert.That(rehearsal.RecordTarget, Is.EqualTo(DeployRehearsal.BlueEndpoint));
+        Assert.That(rehearsal.Fake.Route53.Changes, Is.Empty, "no DNS change was made");
+        var record = rehearsal.Ledger().Single().RootElement;
+        Assert.That(record.GetProperty("outcome").GetString(), Is.EqualTo("Failed"));
+        Assert.That(Steps(record).Last(), Is.EqualTo("verify-functions"), "no test ran against code that is not the release");
+    }
+
+    [Test]
     public async Task Throttling_bursts_on_every_AWS_service_are_absorbed_and_the_deployment_succeeds()
     {
         await using var rehearsal = await _rehearsal.StartCaseAsync("throttled");
