@@ -26,6 +26,8 @@ public sealed record DeploymentStart(string Environment, string Version, Deploym
     public DeploymentColour? ColourAfter { get; init; }
 
     public string? PreviousVersion { get; init; }
+
+    public DeploymentKind Kind { get; init; } = DeploymentKind.Deployment;
 }
 
 /// <summary>A record read back from the store, with its ETag (for the next conditional write).</summary>
@@ -89,6 +91,7 @@ public sealed class DeploymentLedger
             Id = $"{now:yyyyMMdd'T'HHmmss'Z'}-{SafeVersion(start.Version)}-{Guid.NewGuid().ToString("N")[..6]}",
             Environment = start.Environment,
             Version = start.Version,
+            Kind = start.Kind,
             GitCommit = start.GitCommit,
             Trigger = start.Trigger,
             ColourBefore = start.ColourBefore,

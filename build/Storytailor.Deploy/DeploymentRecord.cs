@@ -12,6 +12,13 @@ public enum DeploymentOutcome
     RolledBack,
 }
 
+/// <summary>What a ledger record is about: a deployment of a version, or an on-call Rollback (which switches the other way).</summary>
+public enum DeploymentKind
+{
+    Deployment,
+    Rollback,
+}
+
 public enum StepOutcome
 {
     Running,
@@ -90,6 +97,9 @@ public sealed class DeploymentRecord
     public required string Environment { get; init; }
 
     public required string Version { get; init; }
+
+    /// <summary>A deployment (the default, also for records written before kinds existed) or an on-call Rollback.</summary>
+    public DeploymentKind Kind { get; init; } = DeploymentKind.Deployment;
 
     public string? GitCommit { get; init; }
 

@@ -87,6 +87,11 @@ public static class RecoveryPlanner
             return Close(RecoveryAction.CloseAsFailed, $"{who} stopped before choosing a colour; nothing was deployed.");
         }
 
+        if (record.Kind == DeploymentKind.Rollback)
+        {
+            return DecideInterruptedRollback(record, live, target.Value);
+        }
+
         var switched = live.Colour == target;
         if (!switched && live.Colour != before)
         {
@@ -159,6 +164,25 @@ public static class RecoveryPlanner
         }
 
         return Resume(NextStep(record, DeploymentSteps.Production), $"{who} never went live (the record points to {Name(before)}); resuming.");
+    }
+
+    /// <summary>
+    /// An on-call Rollback moves the record from the colour that was live (<see cref="DeploymentRecord.ColourBefore"/>)
+    /// back to <paramref name="target"/>, the colour that was live before the rolled-back deployment, or that colour
+    /// re-deployed and tested. It only switches once the target is ready, so a record on the target is where on-call
+    /// wanted it: never switched back to the colour being rolled back.
+    /// </summary>
+    private static RecoveryDecision DecideInterruptedRollback(DeploymentRecord record, LiveColour live, DeploymentColour target)
+    {
+        var who = $"Unfinished on-call rollback {record.Id} to {Name(target)} (by {record.Trigger.Actor}, run {record.Trigger.RunId ?? "local"}, started {record.StartedAt:yyyy-MM-dd HH:mm} UTC)";
+        if (live.Colour == target)
+        {
+            return Close(RecoveryAction.CloseAsRolledBack, $"{who} had switched the record to {Name(target)}, where it points now; closing it RolledBack (its smoke checks were not recorded: run SmokeTests to confirm).");
+        }
+
+        return live.Colour == record.ColourBefore
+            ? Close(RecoveryAction.CloseAsFailed, $"{who} stopped before switching; the record still points to {Name(live.Colour)}. Run Rollback again to finish it.")
+            : Refuse($"{who} expected the record on {Name(record.ColourBefore)} or {Name(target)}, but it is on {Name(live.Colour)}. Someone changed it outside the pipeline: check Route 53 and the ledger, then close the record by hand.");
     }
 
     private static RecoveryDecision DecideSingle(DeploymentRecord record, string requestedVersion, bool supersede)

@@ -154,6 +154,39 @@ public sealed class RecoveryPlannerTests
     }
 
     [Test]
+    public void An_interrupted_on_call_rollback_is_never_switched_back_to_the_colour_it_left()
+    {
+        // On-call rolled green (live) back to blue: the record's colours run the other way round.
+        var rollback = new DeploymentRecord
+        {
+            Id = "20250602T120000Z-v1.2.0-fedcba",
+            Environment = "production",
+            Version = "v1.2.0",
+            Kind = DeploymentKind.Rollback,
+            Trigger = new DeploymentTrigger("oncall", "workflow_dispatch", "77", null),
+            ColourBefore = DeploymentColour.Green,
+            ColourAfter = DeploymentColour.Blue,
+            PreviousVersion = Version,
+        };
+        rollback.Steps.Add(new DeploymentStepRecord { Name = DeploymentSteps.Preflight, Outcome = StepOutcome.Succeeded });
+        rollback.Steps.Add(new DeploymentStepRecord { Name = DeploymentSteps.Rollback, Outcome = StepOutcome.Running });
+
+        var switched = RecoveryPlanner.Decide(rollback, BlueLive, "v1.4.0");
+        var notYet = RecoveryPlanner.Decide(rollback, GreenLive, "v1.4.0");
+        rollback.Steps[^1].Outcome = StepOutcome.Succeeded;
+        var finished = RecoveryPlanner.Decide(rollback, BlueLive, "v1.4.0");
+
+        Assert.That(switched.Action, Is.EqualTo(RecoveryAction.CloseAsRolledBack), switched.Reason);
+        Assert.That(switched.SwitchRecordTo, Is.Null, "nothing is switched");
+        Assert.That(switched.Reason, Does.Contain("on-call rollback").And.Contain("run SmokeTests"));
+        Assert.That(notYet.Action, Is.EqualTo(RecoveryAction.CloseAsFailed), notYet.Reason);
+        Assert.That(notYet.Reason, Does.Contain("Run Rollback again"));
+        Assert.That(finished.Action, Is.EqualTo(RecoveryAction.CloseAsRolledBack));
+        Assert.That(new[] { switched, notYet, finished }.All(d => d.MayStartNewDeployment), Is.True);
+        Assert.That(RecoveryPlanner.Decide(rollback, NoRecord, "v1.4.0").Action, Is.EqualTo(RecoveryAction.Refuse), "the record changed outside the pipeline");
+    }
+
+    [Test]
     public void A_different_version_is_refused_while_an_unfinished_deployment_exists()
     {
         var record = Record(Upto(DeploymentSteps.Apply), (DeploymentSteps.Apply, StepOutcome.Running));

@@ -81,4 +81,57 @@ public sealed partial class DeployProductionRehearsalTests
         Assert.That(rehearsal.Fake.Route53.Changes, Has.Count.EqualTo(changes), "no DNS change");
         Assert.That(rehearsal.Ledger().Single().RootElement.GetProperty("outcome").GetString(), Is.EqualTo("InProgress"), "the open record is left for the run that takes over");
     }
+
+    [Test]
+    public async Task An_unfinished_deployment_of_another_version_is_refused_until_superseded()
+    {
+        await using var rehearsal = await _rehearsal.StartCaseAsync("superseded");
+        var killed = rehearsal.BuildKilledAfter(DeploymentSteps.Apply, "--target=DeployProduction", "--tag=v1.1.0", "--skip-tests", "--reason=rehearsal of a lost runner");
+        Assert.That(killed.ExitCode, Is.Not.Zero, killed.ToString());
+        using var held = rehearsal.HeldLock();
+        var lockId = held!.RootElement.GetProperty("lockId").GetString();
+
+        var refused = rehearsal.Build("--target=DeployProduction", "--tag=v1.2.0", $"--force-unlock={lockId}");
+        Assert.That(refused.ExitCode, Is.EqualTo(1), refused.ToString());
+        Assert.That(refused.Output, Does.Contain("Not started: Unfinished deployment").And.Contain("of v1.1.0 (by rehearsal-bot").And.Contain("is unfinished (the record still points to blue)").And.Contain("pass --supersede to close it and deploy v1.2.0"));
+        Assert.That(rehearsal.Ledger().Single().RootElement.GetProperty("outcome").GetString(), Is.EqualTo("InProgress"), "refusing changed nothing");
+
+        var superseding = rehearsal.Build("--target=DeployProduction", "--tag=v1.2.0", "--supersede");
+
+        Assert.That(superseding.ExitCode, Is.EqualTo(0), superseding.ToString());
+        Assert.That(rehearsal.RecordTarget, Is.EqualTo(DeployRehearsal.GreenEndpoint));
+        var records = rehearsal.Ledger().Select(r => r.RootElement).ToList();
+        var closed = records.Single(r => r.GetProperty("version").GetString() == "v1.1.0");
+        Assert.That(closed.GetProperty("outcome").GetString(), Is.EqualTo("Failed"));
+        Assert.That(closed.GetProperty("reason").GetString(), Does.Contain("superseded by v1.2.0"));
+        Assert.That(records.Single(r => r.GetProperty("version").GetString() == "v1.2.0").GetProperty("outcome").GetString(), Is.EqualTo("Succeeded"));
+    }
+
+    [Test]
+    public async Task An_on_call_Rollback_killed_after_it_switched_is_closed_and_never_switched_back()
+    {
+        await using var rehearsal = await _rehearsal.StartCaseAsync("rollback-killed");
+        var now = DateTimeOffset.UtcNow;
+        // Blue keeps serving traffic, so the deployment keeps it and Rollback can switch straight back.
+        rehearsal.Fake.CloudWatch.PutSeries("AWS/ApiGateway", "Count", new Dictionary<string, string> { ["ApiName"] = "storytailor-prod-blue", ["Stage"] = "v1" }, "Sum",
+            Enumerable.Range(-6, 90).Select(i => (now.AddSeconds(i * 10), 50.0)));
+        var deploy = rehearsal.Build("--target=DeployProduction", "--tag=v1.1.0", "--skip-tests", "--reason=rehearsal setup");
+        Assert.That(deploy.ExitCode, Is.EqualTo(0), deploy.ToString());
+
+        var killed = rehearsal.BuildKilledAfter(DeploymentSteps.Rollback, "--target=Rollback", "--environment=production");
+        Assert.That(killed.ExitCode, Is.Not.Zero, killed.ToString());
+        Assert.That(rehearsal.RecordTarget, Is.EqualTo(DeployRehearsal.BlueEndpoint), "the rollback had switched to blue");
+        var changes = rehearsal.Fake.Route53.Changes.Count;
+        using var held = rehearsal.HeldLock();
+        var lockId = held!.RootElement.GetProperty("lockId").GetString();
+
+        var next = rehearsal.Build("--target=DeployProduction", "--tag=v1.2.0", $"--force-unlock={lockId}");
+
+        Assert.That(next.ExitCode, Is.EqualTo(0), next.ToString());
+        Assert.That(next.Output, Does.Contain("on-call rollback").And.Contain("closing it RolledBack"));
+        Assert.That(next.Output, Does.Not.Contain("crash recovery: back to green"), "the colour rolled back from is never switched to again by recovery");
+        Assert.That(rehearsal.Fake.Route53.Changes, Has.Count.EqualTo(changes + 1), "only the new deployment's own switch");
+        Assert.That(rehearsal.RecordTarget, Is.EqualTo(DeployRehearsal.GreenEndpoint), "v1.2.0 went to the idle colour after its tests");
+        Assert.That(rehearsal.Ledger().Select(r => r.RootElement.GetProperty("outcome").GetString()), Is.EquivalentTo(new[] { "Succeeded", "RolledBack", "Succeeded" }));
+    }
 }

@@ -8,6 +8,9 @@ public static partial class BuildParameters
     public static readonly Parameter<string> ForceUnlock = new(
         "force-unlock", "On-call: remove the environment's deployment lock with this lock id (recorded with who did it), then deploy", string.Empty, Text, "lock id", "(none)");
 
+    public static readonly Parameter<bool> Supersede = new(
+        "supersede", "DeployProduction: close an unfinished deployment of another version that never went live (the record still on the old colour), then deploy this one", false, Flag, "bool");
+
     public static readonly Parameter<string> ToVersion = new(
         "to-version", "Rollback: the version to restore when the previous colour was cleaned up (default: the previous successful one in the ledger)", string.Empty, Text, "vX.Y.Z", "(ledger)");
 

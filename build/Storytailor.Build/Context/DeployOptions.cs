@@ -18,7 +18,8 @@ public sealed record DeployOptions(
     string TerraformBackend,
     string? TerraformVarFile,
     string TerraformStateKey,
-    TimeSpan? LoadWarmUp)
+    TimeSpan? LoadWarmUp,
+    bool Supersede = false)
 {
     public static readonly string[] Targets = [SecretCatalog.DeployStaging, SecretCatalog.DeployProduction, SecretCatalog.Rollback];
 
@@ -99,7 +100,8 @@ public sealed record DeployOptions(
             reader.Read(BuildParameters.TerraformBackend),
             varFile.Length == 0 ? null : Path.GetFullPath(varFile, context.Environment.WorkingDirectory.FullPath),
             reader.Read(BuildParameters.TerraformStateKey),
-            reader.Read(BuildParameters.DeployLoadWarmUp) is var warmUp && warmUp >= 0 ? TimeSpan.FromSeconds(warmUp) : null);
+            reader.Read(BuildParameters.DeployLoadWarmUp) is var warmUp && warmUp >= 0 ? TimeSpan.FromSeconds(warmUp) : null,
+            reader.Read(BuildParameters.Supersede));
     }
 
     /// <summary>Every key cake.config may set in a [Deploy.&lt;Env&gt;] section (colour keys for both colours).</summary>

@@ -178,6 +178,7 @@ public sealed class BlueGreenDeployment(DeploymentRuntime runtime)
             var version = request.ToVersion ?? last!.PreviousVersion ?? "unknown";
             session = await runtime.Ledger.StartAsync(new DeploymentStart(settings.Name, stackExists ? version : request.ToVersion ?? version, request.Trigger)
             {
+                Kind = DeploymentKind.Rollback,
                 ColourBefore = live.Colour,
                 ColourAfter = target,
                 PreviousVersion = last!.Version,
@@ -272,7 +273,7 @@ public sealed class BlueGreenDeployment(DeploymentRuntime runtime)
     private async Task<DeploymentReport?> RecoverAsync(LiveColour live, DeploymentRequest request, CancellationToken cancellationToken)
     {
         var unfinished = await runtime.Ledger.FindUnfinishedAsync(runtime.Settings.Name, cancellationToken).ConfigureAwait(false);
-        var decision = RecoveryPlanner.Decide(unfinished?.Record, live, request.Version);
+        var decision = RecoveryPlanner.Decide(unfinished?.Record, live, request.Version, request.Supersede);
         runtime.Log.Information($"Crash recovery: {decision.Action}: {decision.Reason}");
         switch (decision.Action)
         {

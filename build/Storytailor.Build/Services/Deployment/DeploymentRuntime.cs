@@ -15,6 +15,9 @@ public sealed record DeploymentRequest(string Version, DeploymentTrigger Trigger
 
     public string? ForceUnlockId { get; init; }
 
+    /// <summary>--supersede: an unfinished deployment of another version that never went live is closed instead of refusing.</summary>
+    public bool Supersede { get; init; }
+
     /// <summary>Rollback: the version to restore when the previous colour was cleaned up (null: the ledger's).</summary>
     public string? ToVersion { get; init; }
 

@@ -24,6 +24,7 @@ public sealed class DeployProduction : AsyncFrostingTask<BuildContext>
             SkipTests = context.SkipTests,
             SkipTestsReason = context.SkipTests ? context.SkipTestsReason : null,
             ForceUnlockId = context.Deploy.ForceUnlockId,
+            Supersede = context.Deploy.Supersede,
         };
         var report = await new BlueGreenDeployment(owned.Runtime).DeployAsync(request, context.ArtifactsDirectory);
         DeploymentOutput.Finish(context, "DeployProduction", report);
