@@ -134,4 +134,32 @@ public sealed partial class DeployProductionRehearsalTests
         Assert.That(rehearsal.RecordTarget, Is.EqualTo(DeployRehearsal.GreenEndpoint), "v1.2.0 went to the idle colour after its tests");
         Assert.That(rehearsal.Ledger().Select(r => r.RootElement.GetProperty("outcome").GetString()), Is.EquivalentTo(new[] { "Succeeded", "RolledBack", "Succeeded" }));
     }
+
+    [Test]
+    public async Task Rollback_of_a_deployment_whose_runner_was_lost_after_the_switch_goes_back_to_the_colour_before_it()
+    {
+        await using var rehearsal = await _rehearsal.StartCaseAsync("rollback-unfinished");
+        var killed = rehearsal.BuildKilledAfter(DeploymentSteps.Switch, "--target=DeployProduction", "--tag=v1.1.0", "--skip-tests", "--reason=rehearsal of a lost runner");
+        Assert.That(killed.ExitCode, Is.Not.Zero, killed.ToString());
+        Assert.That(rehearsal.RecordTarget, Is.EqualTo(DeployRehearsal.GreenEndpoint), "the lost run had switched to green");
+        using var held = rehearsal.HeldLock();
+        var lockId = held!.RootElement.GetProperty("lockId").GetString();
+
+        var dryRun = rehearsal.Build("--target=Rollback", "--environment=production", "--dry-run");
+        Assert.That(dryRun.ExitCode, Is.EqualTo(0), dryRun.ToString());
+        Assert.That(dryRun.Output, Does.Contain("Roll back the unfinished deployment").And.Contain("point api.rehearsal.test to blue again"));
+        Assert.That(rehearsal.RecordTarget, Is.EqualTo(DeployRehearsal.GreenEndpoint), "the dry run changed nothing");
+
+        rehearsal.FrontDoor.StartClient();
+        var rollback = rehearsal.Build("--target=Rollback", "--environment=production", $"--force-unlock={lockId}");
+        await rehearsal.FrontDoor.StopClientAsync();
+
+        Assert.That(rollback.ExitCode, Is.EqualTo(0), rollback.ToString());
+        Assert.That(rehearsal.RecordTarget, Is.EqualTo(DeployRehearsal.BlueEndpoint), "back on the colour before the lost deployment");
+        Assert.That(rehearsal.FrontDoor.ClientFailures, Is.Zero, string.Join("; ", rehearsal.FrontDoor.FailureSamples));
+        var records = rehearsal.Ledger().Select(r => r.RootElement).ToList();
+        Assert.That(records.Select(r => r.GetProperty("outcome").GetString()), Is.EquivalentTo(new[] { "RolledBack", "RolledBack" }), "the lost deployment and the rollback, both closed");
+        Assert.That(records.Single(r => r.GetProperty("kind").GetString() == "Deployment").GetProperty("reason").GetString(), Does.Contain("by on-call run"));
+        Assert.That(rehearsal.HeldLock(), Is.Null, "lock released");
+    }
 }

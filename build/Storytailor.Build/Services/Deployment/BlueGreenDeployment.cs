@@ -153,8 +153,7 @@ public sealed class BlueGreenDeployment(DeploymentRuntime runtime)
         }
 
         var live = await runtime.Planner.ReadLiveColourAsync(cancellationToken).ConfigureAwait(false);
-        var last = await runtime.Ledger.LatestSuccessfulAsync(settings.Name, cancellationToken: cancellationToken).ConfigureAwait(false);
-        var decision = DecideRollback(live, last);
+        var (decision, last, unfinished) = await PlanRollbackAsync(live, cancellationToken).ConfigureAwait(false);
         if (decision.Target is not { } target)
         {
             return new DeploymentReport(decision.NothingToDo, null, decision.Message) { Refused = !decision.NothingToDo };
@@ -214,6 +213,11 @@ public sealed class BlueGreenDeployment(DeploymentRuntime runtime)
 
             var reason = $"on-call rollback of {last.Version} to {target.Name()}";
             await session.CloseAsync(DeploymentOutcome.RolledBack, reason, cancellationToken).ConfigureAwait(false);
+            if (unfinished is not null)
+            {
+                await runtime.Ledger.Resume(unfinished).CloseAsync(DeploymentOutcome.RolledBack, $"rolled back to {target.Name()} by on-call run {request.RunId} (rollback {session.Id})", cancellationToken).ConfigureAwait(false);
+            }
+
             await NotifyAsync(DeploymentEvent.RolledBack, request with { Version = last.Version }, live.Colour, target, runtime.Time.GetUtcNow() - started, reason, session.Id, cancellationToken).ConfigureAwait(false);
             return new DeploymentReport(true, DeploymentOutcome.RolledBack, $"Rolled back: {settings.Domain} points to {target.Name()} again (smoke checks pass); ledger {session.Key}.") { LedgerKey = session.Key };
         }
@@ -226,6 +230,24 @@ public sealed class BlueGreenDeployment(DeploymentRuntime runtime)
         {
             await runtime.Lock.ReleaseAsync(held.LockId, CancellationToken.None).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// The deployment Rollback undoes, and where that takes the record. An unfinished deployment that had switched the
+    /// record (its runner lost during monitoring or cleanup) comes first: it is what is live, and the newest successful
+    /// deployment is older than it. Otherwise the newest successful deployment. Used by the run and its dry run alike.
+    /// </summary>
+    public async Task<(RollbackDecision Decision, DeploymentRecord? RolledBack, StoredDeployment? Unfinished)> PlanRollbackAsync(LiveColour live, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(live);
+        var unfinished = await runtime.Ledger.FindUnfinishedAsync(runtime.Settings.Name, cancellationToken).ConfigureAwait(false);
+        if (unfinished?.Record is { Kind: DeploymentKind.Deployment, ColourAfter: { } after, ColourBefore: { } back } open && live.Colour == after && back != after)
+        {
+            return (new RollbackDecision(back, false, $"Roll back the unfinished deployment {open.Id} of {open.Version}, live on {after.Name()} (its run did not finish): point {runtime.Settings.Domain} to {back.Name()} again."), open, unfinished);
+        }
+
+        var last = await runtime.Ledger.LatestSuccessfulAsync(runtime.Settings.Name, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return (DecideRollback(live, last), last, null);
     }
 
     /// <summary>Where Rollback would go, or why it goes nowhere.</summary>

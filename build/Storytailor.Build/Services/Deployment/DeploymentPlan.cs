@@ -50,10 +50,9 @@ public sealed class DeploymentPlan(DeploymentRuntime runtime)
         var lines = new List<string> { $"DRY RUN: Rollback of '{settings.Name}' ({settings.Domain}); nothing is changed." };
         lines.Add(await LockLineAsync(cancellationToken).ConfigureAwait(false));
         var live = await runtime.Planner.ReadLiveColourAsync(cancellationToken).ConfigureAwait(false);
-        var last = await runtime.Ledger.LatestSuccessfulAsync(settings.Name, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var (decision, last, unfinished) = await deployment.PlanRollbackAsync(live, cancellationToken).ConfigureAwait(false);
         lines.Add($"Colours: {live.Describe()}.");
-        lines.Add(last is null ? "Ledger: no successful deployment." : $"Ledger: newest successful deployment {last.Id} of {last.Version}, {last.ColourBefore?.Name() ?? "none"} → {last.ColourAfter?.Name()}; cleanup {last.Step(DeploymentSteps.Cleanup)?.Outcome.ToString() ?? "not run"}.");
-        var decision = deployment.DecideRollback(live, last);
+        lines.Add(last is null ? "Ledger: no successful deployment." : $"Ledger: {(unfinished is null ? "newest successful" : "UNFINISHED")} deployment {last.Id} of {last.Version}, {last.ColourBefore?.Name() ?? "none"} → {last.ColourAfter?.Name()}; cleanup {last.Step(DeploymentSteps.Cleanup)?.Outcome.ToString() ?? "not run"}.");
         lines.Add($"Decision: {decision.Message}");
         if (decision.Target is { } target)
         {
