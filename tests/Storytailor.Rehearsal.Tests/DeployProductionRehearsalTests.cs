@@ -16,10 +16,7 @@ public sealed partial class DeployProductionRehearsalTests
     private DeployRehearsal _rehearsal = null!;
 
     [OneTimeSetUp]
-    public async Task Prepare() => _rehearsal = await DeployRehearsal.PrepareAsync();
-
-    [OneTimeTearDown]
-    public async Task Dispose() => await _rehearsal.DisposeAsync();
+    public void Prepare() => _rehearsal = RehearsalAssembly.Shared;
 
     [Test]
     public async Task A_successful_deployment_switches_to_green_without_a_failed_request_and_destroys_only_blue()

@@ -35,17 +35,12 @@ public sealed partial class DeployStagingRehearsalTests
         }
 
         _postgres = await ThrowawayPostgres.StartAsync(new PostgresSettings(), runner, new RecordingLog(), new SecretRedactor());
-        _rehearsal = await DeployRehearsal.PrepareAsync();
+        _rehearsal = RehearsalAssembly.Shared;
     }
 
     [OneTimeTearDown]
     public async Task Dispose()
     {
-        if (_rehearsal is not null)
-        {
-            await _rehearsal.DisposeAsync();
-        }
-
         if (_postgres is not null)
         {
             await _postgres.DisposeAsync();
