@@ -42,14 +42,10 @@ public sealed class BlueGreenDeployment(DeploymentRuntime runtime)
             return refusedUnlock;
         }
 
-        DeploymentLockInfo held;
-        try
+        var taken = await _stages.TakeLockAsync(request, request.Version, cancellationToken).ConfigureAwait(false);
+        if (taken.Held is not { } held)
         {
-            held = await runtime.Lock.AcquireAsync(request.Trigger.Actor, request.RunId, request.Version, cancellationToken).ConfigureAwait(false);
-        }
-        catch (DeploymentLockHeldException ex)
-        {
-            return new DeploymentReport(false, null, ex.Message) { Refused = true };
+            return taken.Refused!;
         }
 
         LedgerSession? session = null;
@@ -159,14 +155,10 @@ public sealed class BlueGreenDeployment(DeploymentRuntime runtime)
             return new DeploymentReport(decision.NothingToDo, null, decision.Message) { Refused = !decision.NothingToDo };
         }
 
-        DeploymentLockInfo held;
-        try
+        var taken = await _stages.TakeLockAsync(request, $"rollback-to-{target.Name()}", cancellationToken).ConfigureAwait(false);
+        if (taken.Held is not { } held)
         {
-            held = await runtime.Lock.AcquireAsync(request.Trigger.Actor, request.RunId, $"rollback-to-{target.Name()}", cancellationToken).ConfigureAwait(false);
-        }
-        catch (DeploymentLockHeldException ex)
-        {
-            return new DeploymentReport(false, null, ex.Message) { Refused = true };
+            return taken.Refused!;
         }
 
         var started = runtime.Time.GetUtcNow();

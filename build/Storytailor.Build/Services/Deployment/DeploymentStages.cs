@@ -31,6 +31,20 @@ public sealed class DeploymentStages(DeploymentRuntime runtime)
             : null;
     }
 
+    /// <summary>Takes the environment's lock for this run; a lock held by another run refuses it, naming the holder.</summary>
+    public async Task<(DeploymentLockInfo? Held, DeploymentReport? Refused)> TakeLockAsync(DeploymentRequest request, string version, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        try
+        {
+            return (await runtime.Lock.AcquireAsync(request.Trigger.Actor, request.RunId, version, cancellationToken).ConfigureAwait(false), null);
+        }
+        catch (DeploymentLockHeldException ex)
+        {
+            return (null, new DeploymentReport(false, null, ex.Message) { Refused = true });
+        }
+    }
+
     /// <summary>Uploads the packages (skipping those present with the same checksum); the facts list each artifact for later re-applies.</summary>
     public async Task<StepResult<IReadOnlyDictionary<string, StackArtifact>>> UploadAsync(string artifactsRoot, CancellationToken cancellationToken)
     {

@@ -72,14 +72,10 @@ public sealed class StagingDeployment(DeploymentRuntime runtime, StagingSettings
             return refusedUnlock;
         }
 
-        DeploymentLockInfo held;
-        try
+        var taken = await _stages.TakeLockAsync(request, request.Version, cancellationToken).ConfigureAwait(false);
+        if (taken.Held is not { } held)
         {
-            held = await runtime.Lock.AcquireAsync(request.Trigger.Actor, request.RunId, request.Version, cancellationToken).ConfigureAwait(false);
-        }
-        catch (DeploymentLockHeldException ex)
-        {
-            return new DeploymentReport(false, null, ex.Message) { Refused = true };
+            return taken.Refused!;
         }
 
         LedgerSession? session = null;
