@@ -141,11 +141,3 @@ public sealed class CakeHost
 
 /// <summary>The working directory given by <see cref="CakeHost.UseWorkingDirectory"/>.</summary>
 internal sealed record WorkingDirectory(DirectoryPath Path);
-
-/// <summary>The exit codes of the host.</summary>
-public static class ExitCodes
-{
-    public const int Success = 0;
-    public const int Failure = 1;
-    public const int Usage = 2;
-}

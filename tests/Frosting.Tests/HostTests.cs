@@ -1,4 +1,5 @@
 using Cake.Frosting;
+using Frosting.Extras;
 
 namespace Frosting.Tests;
 

@@ -74,5 +74,5 @@ public static class ParameterParsers
         Enum.TryParse<TEnum>(raw, ignoreCase: true, out var value) && Enum.IsDefined(value)
             ? value
             : throw new FormatException(
-                $"'{raw}' is not valid. {Cake.Frosting.NameSuggestion.DidYouMean(raw, Enum.GetNames<TEnum>().Select(n => n.ToLowerInvariant()))}Valid values: {string.Join(", ", Enum.GetNames<TEnum>().Select(n => n.ToLowerInvariant()))}.");
+                $"'{raw}' is not valid. {NameSuggestion.DidYouMean(raw, Enum.GetNames<TEnum>().Select(n => n.ToLowerInvariant()))}Valid values: {string.Join(", ", Enum.GetNames<TEnum>().Select(n => n.ToLowerInvariant()))}.");
 }

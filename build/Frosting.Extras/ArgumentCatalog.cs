@@ -1,12 +1,9 @@
-namespace Cake.Frosting;
-
-// Extensions beyond Cake.Frosting's API. Only the program's composition root uses them;
-// task code never does, so tasks compile unchanged against the Cake.Frosting package.
+namespace Frosting.Extras;
 
 /// <summary>One build argument, for --help and for rejecting unknown argument names.</summary>
 public sealed record ArgumentDescription(string Name, string Type, string Default, string Description, string AlsoSetBy = "");
 
-/// <summary>Registered by the application: the build arguments it understands.</summary>
+/// <summary>Registered by the application: the build arguments it understands. A host that knows it lists them in --help and rejects others.</summary>
 public interface IArgumentCatalog
 {
     IReadOnlyList<ArgumentDescription> Arguments { get; }

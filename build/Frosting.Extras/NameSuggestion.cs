@@ -1,4 +1,4 @@
-namespace Cake.Frosting;
+namespace Frosting.Extras;
 
 /// <summary>Finds the valid name nearest to a mistyped one, for error messages.</summary>
 public static class NameSuggestion
