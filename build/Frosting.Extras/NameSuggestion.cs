@@ -16,7 +16,7 @@ public static class NameSuggestion
         var bestDistance = int.MaxValue;
         foreach (var candidate in list)
         {
-            var distance = Distance(input.ToLowerInvariant(), candidate.ToLowerInvariant());
+            var distance = Forms(candidate).Min(form => Distance(input.ToLowerInvariant(), form.ToLowerInvariant()));
             if (distance < bestDistance)
             {
                 best = candidate;
@@ -32,6 +32,16 @@ public static class NameSuggestion
     {
         var nearest = Nearest(input, candidates);
         return nearest is null ? string.Empty : $"Did you mean '{nearest}'? ";
+    }
+
+    /// <summary>A name and its leading dash-separated parts: "coverage-threshold" is also "coverage", so "covrage" finds it.</summary>
+    private static IEnumerable<string> Forms(string candidate)
+    {
+        yield return candidate;
+        for (var dash = candidate.IndexOf('-', StringComparison.Ordinal); dash > 0; dash = candidate.IndexOf('-', dash + 1))
+        {
+            yield return candidate[..dash];
+        }
     }
 
     private static int Distance(string a, string b)

@@ -192,7 +192,7 @@ internal sealed class HostRunner(IServiceProvider provider, CommandLine command,
         var engine = provider.GetRequiredService<ICakeEngine>();
         return command.Mode switch
         {
-            HostMode.DryRun => new DryRunScriptHost<IFrostingContext>(engine, context, log),
+            HostMode.DryRun => new DryRunListingHost(engine, context, log, provider.GetService<SkipReasons>()),
             HostMode.Tree => new TreeScriptHost(engine, context, provider.GetRequiredService<IConsole>()),
             HostMode.Description => new DescriptionScriptHost(engine, context, provider.GetRequiredService<IAnsiConsole>()),
             _ => new BuildScriptHost<IFrostingContext>(

@@ -180,6 +180,30 @@ public sealed class HostTests
     }
 
     [Test]
+    public void Dry_run_lists_skipped_tasks_in_their_place_with_the_reason()
+    {
+        var result = Harness(typeof(CompileTask), typeof(TestTask), typeof(PackageTask)).Run("--target=Package", "--dryrun", "--skip=Test");
+
+        Assert.That(result.ExitCode, Is.EqualTo(0), result.Output);
+        Assert.That(result.Executed, Is.Empty);
+        Assert.That(result.Output, Does.Contain("1. Compile").And.Contain("2. Test: would be skipped, Skipped by --skip").And.Contain("3. Package"));
+    }
+
+    [Test]
+    public void Dry_run_gives_the_reason_the_application_recorded_for_a_task_that_decided_not_to_run()
+    {
+        var reasons = new SkipReasons();
+        reasons.Record("Conditional", "cached (key 0123456789ab)");
+        var result = Harness(typeof(CompileTask), typeof(ConditionalTask), typeof(AfterConditionalTask))
+            .Configure(h => h.ConfigureServices(s => Microsoft.Extensions.DependencyInjection.ServiceCollectionServiceExtensions
+                .AddSingleton(s, reasons)))
+            .Run("--target=AfterConditional", "--dryrun");
+
+        Assert.That(result.ExitCode, Is.EqualTo(0), result.Output);
+        Assert.That(result.Output, Does.Contain("2. Conditional: would be skipped, cached (key 0123456789ab)").And.Contain("3. AfterConditional"));
+    }
+
+    [Test]
     public void Dry_run_still_runs_setup_lifetimes_with_the_dryrun_argument_but_no_task()
     {
         var result = Harness(typeof(CompileTask), typeof(TestTask), typeof(PackageTask))

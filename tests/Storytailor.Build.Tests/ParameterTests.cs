@@ -41,6 +41,7 @@ public sealed class ParameterTests
     [TestCase("--tag=1.2.3", "--tag '1.2.3' is not a release version. Expected vMAJOR.MINOR.PATCH")]
     [TestCase("--app-root=does-not-exist", "does-not-exist' does not exist")]
     [TestCase("--enviroment=staging", "Unknown option '--enviroment'. Did you mean 'environment'?")]
+    [TestCase("--covrage=1", "Unknown option '--covrage'. Did you mean 'coverage-threshold'?")]
     [TestCase("--target=Cii", "Unknown target 'Cii'. Did you mean 'Ci'?")]
     public void Invalid_parameters_exit_2_with_one_line_naming_the_problem_and_no_task_runs(string argument, string message)
     {

@@ -1,18 +1,7 @@
-using System.Collections.Concurrent;
 using Cake.Core;
 using Cake.Core.Diagnostics;
 
 namespace Storytailor.Build.Reporting;
-
-/// <summary>Why tasks decided not to run, keyed by task name, so the report can say so.</summary>
-public sealed class SkipReasons
-{
-    private readonly ConcurrentDictionary<string, string> _reasons = new(StringComparer.OrdinalIgnoreCase);
-
-    public void Record(string task, string reason) => _reasons[task] = reason;
-
-    public string? For(string task) => _reasons.TryGetValue(task, out var reason) ? reason : null;
-}
 
 /// <summary>Cake's report printer, with the recorded reason in place of the generic skip message.</summary>
 public sealed class ReasonedReportPrinter(ICakeReportPrinter inner, SkipReasons reasons, ICakeLog log) : ICakeReportPrinter
