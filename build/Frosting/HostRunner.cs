@@ -49,7 +49,11 @@ internal sealed class HostRunner(IServiceProvider provider, CommandLine command,
             ValidateArgumentNames();
             ValidateTaskNames(tasks);
             _ = provider.GetRequiredService<ICakeConfiguration>();
-            var context = provider.GetRequiredService<IFrostingContext>();
+            // Drawing the graph runs nothing, so it needs none of the build's parameters: the application's
+            // context (which validates them) is created only for modes that run or list tasks.
+            var context = command.Mode is HostMode.Tree or HostMode.Description
+                ? new FrostingContext(provider.GetRequiredService<ICakeContext>())
+                : provider.GetRequiredService<IFrostingContext>();
             host = CreateScriptHost(context);
             Register(host, context, tasks);
         }

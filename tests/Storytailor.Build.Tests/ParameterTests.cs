@@ -74,6 +74,17 @@ public sealed class ParameterTests
         Assert.That(bad.Output, Does.Contain("GITHUB_REF tag 'release-7' is not a release version"));
     }
 
+    [TestCase("--tree")]
+    [TestCase("--description")]
+    public void Drawing_a_deployment_target_needs_none_of_its_parameters(string mode)
+    {
+        var run = BuildProgram.Run(BuildProgram.RepositoryRoot, new Dictionary<string, string?> { ["GITHUB_REF"] = null }, "--target=DeployProduction", mode);
+
+        Assert.That(run.ExitCode, Is.EqualTo(0), run.ToString());
+        Assert.That(run.Output, Does.Contain("DeployProduction").And.Contain("Preflight"));
+        Assert.That(run.Output, Does.Not.Contain("give its version"));
+    }
+
     [Test]
     public void A_malformed_cake_config_exits_2_naming_it()
     {
