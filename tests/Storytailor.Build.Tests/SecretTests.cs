@@ -94,4 +94,16 @@ public sealed class SecretTests
         Assert.That(run.Output, Does.Contain("Missing 1 required secret(s) for SmokeTests: API_KEY_PROD."));
         Assert.That(run.Output, Does.Not.Match(@"SmokeTests\s+\d\d:\d\d"), "the smoke checks never ran");
     }
+
+    [TestCase("DeployProduction", "--tag=v1.2.3")]
+    [TestCase("DeployStaging", "--environment=staging")]
+    public void A_deployment_dry_run_without_its_secrets_exits_2_naming_all_of_them_as_Preflight_does(string target, string argument)
+    {
+        var environment = SecretCatalog.All.ToDictionary(s => s.Name, _ => (string?)null);
+        var run = BuildProgram.Run(BuildProgram.RepositoryRoot, environment, $"--target={target}", argument, "--dryrun");
+
+        Assert.That(run.ExitCode, Is.EqualTo(2), run.ToString());
+        Assert.That(run.Output, Does.Match($@"Missing \d+ required secret\(s\) for {target}: TERRAFORM_STATE_BUCKET, LAMBDA_ARTIFACTS_BUCKET, "));
+        Assert.That(run.Output, Does.Not.Contain("The secret LAMBDA_ARTIFACTS_BUCKET is not set"), "not the first name only");
+    }
 }

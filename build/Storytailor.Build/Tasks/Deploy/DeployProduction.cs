@@ -1,6 +1,7 @@
 using Cake.Frosting;
 using Storytailor.Build.Adapters.Npm;
 using Storytailor.Build.Context;
+using Storytailor.Build.Secrets;
 using Storytailor.Build.Services.Deployment;
 using Storytailor.Deploy;
 
@@ -83,6 +84,12 @@ internal static class DeploymentDryRun
         if (!context.Deploy.DryRun)
         {
             return;
+        }
+
+        // The plan reads the live state, before Preflight (tasks never run in a dry run): the same check, every missing name at once.
+        if (SecretPreflight.Problem(context.Targets, context.DeploymentEnvironment, context.Environment.GetEnvironmentVariable) is { } problem)
+        {
+            throw new Cake.Core.CakeException(ExitCodes.Usage, problem);
         }
 
         foreach (var target in context.Targets)

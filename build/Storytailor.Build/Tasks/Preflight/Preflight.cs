@@ -13,13 +13,9 @@ public sealed class Preflight : FrostingTask<BuildContext>
     public override void Run(BuildContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var missing = SecretPreflight.Missing(context.Targets, context.DeploymentEnvironment, context.Environment.GetEnvironmentVariable);
-        if (missing.Count > 0)
+        if (SecretPreflight.Problem(context.Targets, context.DeploymentEnvironment, context.Environment.GetEnvironmentVariable) is { } problem)
         {
-            throw new CakeException(
-                ExitCodes.Usage,
-                $"Missing {missing.Count} required secret(s) for {string.Join(", ", context.Targets)}: {string.Join(", ", missing)}. " +
-                "Set them as environment variables (in GitHub: repository or environment secrets). See --target=Secrets.");
+            throw new CakeException(ExitCodes.Usage, problem);
         }
 
         var required = context.Targets.SelectMany(t => SecretCatalog.RequiredFor(t, context.DeploymentEnvironment)).Select(s => s.Name).Distinct().Count();
