@@ -41,7 +41,16 @@ internal sealed class DryRunListingStrategy(ICakeLog log, SkipReasons? reasons) 
 
     public Task ExecuteAsync(CakeTask task, ICakeContext context)
     {
-        log.Information("{0}. {1}", ++_number, task.Name);
+        // A task that would run as a no-op (a requested target already cached) says so, as a skipped one does.
+        if (reasons?.For(task.Name) is { } reason)
+        {
+            log.Information("{0}. {1}: would be skipped, {2}", ++_number, task.Name, reason);
+        }
+        else
+        {
+            log.Information("{0}. {1}", ++_number, task.Name);
+        }
+
         return Task.CompletedTask;
     }
 

@@ -154,6 +154,21 @@ public sealed class CiEndToEndTests
             Assert.That(unchanged.Output, Does.Match($@"{stage}\s+-\s+Skipped\s+cached \(key [0-9a-f]{{12}}\)"), stage);
         }
 
+        // A cached stage asked for directly is a success, and its dry run lists every stage with what it would do.
+        var direct = BuildProgram.Run(
+            BuildProgram.RepositoryRoot,
+            new Dictionary<string, string?> { ["SNYK_TOKEN"] = null },
+            "--target=Typecheck", $"--app-root={_installedApp}", $"--artifacts={_passingArtifacts}", $"--cache-dir={_cache}");
+        var plan = Rerun("--dryrun");
+
+        Assert.That(direct.ExitCode, Is.EqualTo(0), direct.ToString());
+        Assert.That(direct.Output, Does.Match(@"Typecheck\s+-\s+Skipped\s+cached \(key [0-9a-f]{12}\)"));
+        Assert.That(direct.Output, Does.Not.Contain("Could not reach target"));
+        Assert.That(plan.ExitCode, Is.EqualTo(0), plan.ToString());
+        Assert.That(plan.Output, Does.Match(@"\d+\. Lint: would be skipped, cached \(key [0-9a-f]{12}\)"));
+        Assert.That(plan.Output, Does.Match(@"\d+\. SnykScan: would be skipped, SNYK_TOKEN is not set"));
+        Assert.That(plan.Output, Does.Match(@"\d+\. Ci\b"));
+
         File.AppendAllText(Path.Combine(_installedApp, "packages", "router", "src", "handler.ts"), "// a change\n");
         var changed = Rerun("--target=Lint", "--exclusive");
         var forced = Rerun("--target=TerraformValidate", "--exclusive", "--no-cache");

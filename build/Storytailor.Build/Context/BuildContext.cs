@@ -132,12 +132,39 @@ public sealed partial class BuildContext : FrostingContext
         var lookup = Cache.Lookup(inputs);
         if (lookup.Hit)
         {
-            return Skip(task, $"cached (key {lookup.Key[..12]})");
+            var name = TaskCatalogName(task.GetType());
+            var reason = $"cached (key {lookup.Key[..12]})";
+            if (!Targets.Contains(name, StringComparer.OrdinalIgnoreCase))
+            {
+                return Skip(task, reason);
+            }
+
+            // Cake fails a target whose criteria are false; a requested stage that already passed with these
+            // inputs is a success: it "runs" and does nothing (IsCachedTarget), and the report says cached.
+            SkipReasons.Record(name, reason);
+            _cachedTargets.Add(name);
+            return true;
         }
 
         PendingCacheKeys[TaskCatalogName(task.GetType())] = lookup.Key;
         return true;
     }
+
+    /// <summary>For the first line of a cached stage's Run: true when it is a requested target that already passed with these inputs (see RunUnlessCached).</summary>
+    public bool IsCachedTarget(object task)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        var name = TaskCatalogName(task.GetType());
+        if (!_cachedTargets.Contains(name))
+        {
+            return false;
+        }
+
+        BuildLog.Information($"{name}: {SkipReasons.For(name)}; nothing to do (--no-cache runs it again).");
+        return true;
+    }
+
+    private readonly HashSet<string> _cachedTargets = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>The version a tool prints (node, npm, terraform ...), asked once per build.</summary>
     public string ToolVersion(string tool, params string[] arguments)

@@ -12,9 +12,15 @@ public sealed class ReasonedReportPrinter(ICakeReportPrinter inner, SkipReasons 
         var rewritten = new CakeReport();
         foreach (var entry in report)
         {
-            var message = entry.ExecutionStatus == CakeTaskExecutionStatus.Skipped
-                ? reasons.For(entry.TaskName) ?? entry.SkippedMessage
-                : entry.SkippedMessage;
+            var reason = reasons.For(entry.TaskName);
+            if (entry.ExecutionStatus == CakeTaskExecutionStatus.Executed && reason is not null)
+            {
+                // A requested target that was cached ran as a no-op (Cake fails a skipped target): report it as what it was.
+                rewritten.Add(entry.TaskName, reason, entry.Category, entry.Duration, CakeTaskExecutionStatus.Skipped);
+                continue;
+            }
+
+            var message = entry.ExecutionStatus == CakeTaskExecutionStatus.Skipped ? reason ?? entry.SkippedMessage : entry.SkippedMessage;
             rewritten.Add(entry.TaskName, message, entry.Category, entry.Duration, entry.ExecutionStatus);
         }
 

@@ -14,7 +14,15 @@ public sealed class Compile : FrostingTask<BuildContext>
 {
     public override bool ShouldRun(BuildContext context) => context.RunUnlessCached(this, StageInputCatalog.Compile(context));
 
-    public override void Run(BuildContext context) => new NpmScripts(context).RunScript("Compile", "build");
+    public override void Run(BuildContext context)
+    {
+        if (context.IsCachedTarget(this))
+        {
+            return;
+        }
+
+        new NpmScripts(context).RunScript("Compile", "build");
+    }
 }
 
 [TaskName("Package")]
@@ -27,6 +35,11 @@ public sealed class Package : AsyncFrostingTask<BuildContext>
     public override async Task RunAsync(BuildContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
+        if (context.IsCachedTarget(this))
+        {
+            return;
+        }
+
         var result = await new LambdaPackager(context.Commands, context.Artifacts, context.BuildLog).PackageAsync(new PackagingSettings(context.AppRoot));
         foreach (var artifact in result.Artifacts)
         {

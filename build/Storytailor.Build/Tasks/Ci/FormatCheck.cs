@@ -12,5 +12,13 @@ public sealed class FormatCheck : FrostingTask<BuildContext>
 {
     public override bool ShouldRun(BuildContext context) => context.RunUnlessCached(this, StageInputCatalog.Sources(context, "FormatCheck"));
 
-    public override void Run(BuildContext context) => new NpmScripts(context).RunScript("FormatCheck", "format:check");
+    public override void Run(BuildContext context)
+    {
+        if (context.IsCachedTarget(this))
+        {
+            return;
+        }
+
+        new NpmScripts(context).RunScript("FormatCheck", "format:check");
+    }
 }

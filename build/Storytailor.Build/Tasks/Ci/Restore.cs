@@ -13,5 +13,13 @@ public sealed class Restore : FrostingTask<BuildContext>
 {
     public override bool ShouldRun(BuildContext context) => context.RunUnlessCached(this, StageInputCatalog.Restore(context));
 
-    public override void Run(BuildContext context) => new NpmScripts(context).CleanInstall("Restore");
+    public override void Run(BuildContext context)
+    {
+        if (context.IsCachedTarget(this))
+        {
+            return;
+        }
+
+        new NpmScripts(context).CleanInstall("Restore");
+    }
 }

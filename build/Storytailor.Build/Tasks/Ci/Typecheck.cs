@@ -12,5 +12,13 @@ public sealed class Typecheck : FrostingTask<BuildContext>
 {
     public override bool ShouldRun(BuildContext context) => context.RunUnlessCached(this, StageInputCatalog.Sources(context, "Typecheck"));
 
-    public override void Run(BuildContext context) => new NpmScripts(context).RunScript("Typecheck", "typecheck");
+    public override void Run(BuildContext context)
+    {
+        if (context.IsCachedTarget(this))
+        {
+            return;
+        }
+
+        new NpmScripts(context).RunScript("Typecheck", "typecheck");
+    }
 }

@@ -24,6 +24,11 @@ public sealed class UnitTests : FrostingTask<BuildContext>
     public override void Run(BuildContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
+        if (context.IsCachedTarget(this))
+        {
+            return;
+        }
+
         new NpmScripts(context).RunScript("UnitTests", "test");
 
         var coverageFolder = Path.Combine(context.AppRoot, "coverage");

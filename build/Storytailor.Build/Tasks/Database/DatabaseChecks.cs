@@ -16,6 +16,11 @@ public sealed class DatabaseChecks : AsyncFrostingTask<BuildContext>
     public override async Task RunAsync(BuildContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
+        if (context.IsCachedTarget(this))
+        {
+            return;
+        }
+
         var result = await new DatabaseValidation(context.Commands, context.BuildLog, context.Redactor, context.Artifacts)
             .RunAsync(new DatabaseValidationSettings(context.AppRoot, context.SupabaseCli, context.DatabaseUrl, context.DefaultBranch));
         if (!result.Passed)

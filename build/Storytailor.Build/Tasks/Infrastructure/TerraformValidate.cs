@@ -17,6 +17,11 @@ public sealed class TerraformValidate : FrostingTask<BuildContext>
     public override void Run(BuildContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
+        if (context.IsCachedTarget(this))
+        {
+            return;
+        }
+
         var terraform = new TerraformTool(context.FileSystem, context.Environment, context.ProcessRunner, context.Tools, context.BuildLog, context.Redactor);
         var result = new TerraformValidation(terraform, context.BuildLog)
             .Validate(new TerraformValidationSettings(Path.Combine(context.AppRoot, "infrastructure", "terraform")));

@@ -24,6 +24,11 @@ public sealed class PerformanceBaseline : AsyncFrostingTask<BuildContext>
     public override async Task RunAsync(BuildContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
+        if (context.IsCachedTarget(this))
+        {
+            return;
+        }
+
         var options = context.Load;
         var settings = new PerformanceBaselineSettings(context.AppRoot)
         {

@@ -15,6 +15,11 @@ public sealed class SecurityAudit : AsyncFrostingTask<BuildContext>
     public override async Task RunAsync(BuildContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
+        if (context.IsCachedTarget(this))
+        {
+            return;
+        }
+
         var result = await new NpmAudit(context.Commands, context.BuildLog).RunAsync(new NpmAuditSettings(context.AppRoot)
         {
             FailLevel = context.AuditLevel,
@@ -59,6 +64,11 @@ public sealed class SecretScanTask : AsyncFrostingTask<BuildContext>
     public override async Task RunAsync(BuildContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
+        if (context.IsCachedTarget(this))
+        {
+            return;
+        }
+
         var result = await new SecretScan(context.Commands, context.BuildLog).RunAsync(new SecretScanSettings(context.AppRoot));
         StageResult.Require("SecretScan", result.Outcome, result.Message, context);
     }
