@@ -14,7 +14,10 @@ public sealed record FakeAlarm(string Name, string State, string Reason, DateTim
     public string FlipReason { get; init; } = "Threshold Crossed: 1 datapoint was greater than the threshold.";
 }
 
-/// <summary>CloudWatch (query protocol): GetMetricData with scripted series, DescribeAlarms with alarms.</summary>
+/// <summary>
+/// CloudWatch (query protocol): GetMetricData with scripted series, DescribeAlarms with alarms. As CloudWatch does,
+/// GetMetricData rounds StartTime down to a whole multiple of each query's period before selecting points.
+/// </summary>
 public sealed class FakeCloudWatch(FakeAwsServer server) : FakeService(server)
 {
     public const string XmlNamespace = "http://monitoring.amazonaws.com/doc/2010-08-01/";
@@ -83,8 +86,10 @@ public sealed class FakeCloudWatch(FakeAwsServer server) : FakeService(server)
                 dimensions[name] = form.GetValueOrDefault($"{p}MetricStat.Metric.Dimensions.member.{d}.Value") ?? string.Empty;
             }
 
+            var period = int.TryParse(form.GetValueOrDefault(p + "MetricStat.Period"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var seconds) && seconds > 0 ? seconds : 60;
+            var from = RoundDown(start, period);
             var points = _series.TryGetValue(SeriesKey(ns, metric, dimensions, stat), out var found)
-                ? found.Where(x => x.Time >= start && x.Time < end).ToList()
+                ? found.Where(x => x.Time >= from && x.Time < end).ToList()
                 : [];
             if (form.GetValueOrDefault("ScanBy") != "TimestampAscending")
             {
@@ -127,6 +132,13 @@ public sealed class FakeCloudWatch(FakeAwsServer server) : FakeService(server)
 
         xml.Append(CultureInfo.InvariantCulture, $"</MetricAlarms><CompositeAlarms/></DescribeAlarmsResult><ResponseMetadata><RequestId>{requestId}</RequestId></ResponseMetadata></DescribeAlarmsResponse>");
         return FakeResponse.Xml(200, xml.ToString());
+    }
+
+    /// <summary>StartTime as CloudWatch uses it: rounded down to a whole multiple of the period (from the Unix epoch).</summary>
+    public static DateTimeOffset RoundDown(DateTimeOffset time, int periodSeconds)
+    {
+        var seconds = time.ToUnixTimeSeconds();
+        return DateTimeOffset.FromUnixTimeSeconds(seconds - (((seconds % periodSeconds) + periodSeconds) % periodSeconds));
     }
 
     private static bool TryTime(IReadOnlyDictionary<string, string> form, string name, out DateTimeOffset value)
