@@ -438,7 +438,7 @@ public sealed class BlueGreenDeployment(DeploymentRuntime runtime)
 
         var target = runtime.Settings.ColourOf(colour);
         var (api, unknown) = StackOutputs.ApiOf(runtime.Settings, target, runtime.Stack.Outputs(target.Workspace));
-        var plan = MonitoringPlan.For(runtime.Settings, colour, api, SmokeProbeAsync) with
+        var plan = MonitoringPlan.For(runtime.Settings, colour, api, PublicProbe()) with
         {
             ApiUnknown = unknown,
             AlarmsFiringBeforeSwitch = firingBefore,
@@ -452,10 +452,20 @@ public sealed class BlueGreenDeployment(DeploymentRuntime runtime)
         return result;
     }
 
-    private async Task<SmokeProbeResult> SmokeProbeAsync(CancellationToken cancellationToken)
+    /// <summary>The first sample runs the full smoke suite against the public URL (once after the switch); later samples the light probe.</summary>
+    private SmokeProbe PublicProbe()
     {
-        var smoke = await runtime.Tests.SmokeAsync(runtime.PublicUrl, runtime.TestSettings, cancellationToken).ConfigureAwait(false);
-        return new SmokeProbeResult(smoke.Passed, smoke.Passed ? $"{smoke.Checks.Count} checks against {runtime.PublicUrl}" : string.Join("; ", smoke.Failures));
+        var first = true;
+        return async cancellationToken =>
+        {
+            var full = first;
+            first = false;
+            var smoke = full
+                ? await runtime.Tests.SmokeAsync(runtime.PublicUrl, runtime.TestSettings, cancellationToken).ConfigureAwait(false)
+                : await runtime.Tests.ProbeAsync(runtime.PublicUrl, runtime.TestSettings, cancellationToken).ConfigureAwait(false);
+            var kind = full ? "full smoke suite" : "light probe";
+            return new SmokeProbeResult(smoke.Passed, smoke.Passed ? $"{kind}, {smoke.Checks.Count} checks against {runtime.PublicUrl}" : $"{kind}: {string.Join("; ", smoke.Failures)}");
+        };
     }
 
     private async Task<DeploymentReport> RollBackAfterMonitoringAsync(LedgerSession session, DeploymentRequest request, DeploymentColour? before, DeploymentColour idle, MonitoringResult monitoring, DateTimeOffset started, CancellationToken cancellationToken)
