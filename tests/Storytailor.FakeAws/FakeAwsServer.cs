@@ -64,6 +64,7 @@ public sealed class FakeAwsServer : IAsyncDisposable
         Route53 = new FakeRoute53(this);
         Lambda = new FakeLambda(this);
         CloudWatch = new FakeCloudWatch(this);
+        Logs = new FakeLogs(this);
         Sts = new FakeSts(this);
     }
 
@@ -81,6 +82,8 @@ public sealed class FakeAwsServer : IAsyncDisposable
     public FakeLambda Lambda { get; }
 
     public FakeCloudWatch CloudWatch { get; }
+
+    public FakeLogs Logs { get; }
 
     public FakeSts Sts { get; }
 
@@ -241,6 +244,8 @@ public sealed class FakeAwsServer : IAsyncDisposable
                 return Lambda;
             case "monitoring":
                 return CloudWatch;
+            case "logs":
+                return Logs;
             case "sts":
                 return Sts;
         }
