@@ -38,10 +38,13 @@ public sealed record CleanupDecision(bool MayDestroy, DeploymentColour Colour, s
 /// <see cref="DeploymentEnvironmentSettings.CleanupMaxRequests"/> requests over the traffic window.
 /// Every condition is evaluated and reported; anything that cannot be read counts as "no". The guard fails closed on
 /// traffic: "no data" is not "no requests". The old colour's request count must be published where the build looks
-/// (data points since the traffic window before the switch); only then is the absence of recent points zero requests.
+/// (data points in the hour before the switch or since); only whole periods after the switch count as traffic; only then is the absence of recent points zero requests.
 /// </summary>
 public sealed class CleanupGuard(IDnsRouter dns, IMetricsReader metrics, DeploymentEnvironmentSettings settings, string hostedZoneId, TimeProvider time, IBuildLog log)
 {
+    /// <summary>How far before the switch the old colour's request count is looked for, to know its metrics are published where the build looks.</summary>
+    public static readonly TimeSpan EvidenceLookback = TimeSpan.FromHours(1);
+
     public async Task<CleanupDecision> DecideAsync(CleanupRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -122,8 +125,15 @@ public sealed class CleanupGuard(IDnsRouter dns, IMetricsReader metrics, Deploym
 
         var period = settings.MetricPeriod;
         var end = FloorTo(time.GetUtcNow() - settings.MetricDelay, period);
-        var recent = end - settings.CleanupTrafficWindow;
-        var since = FloorTo(Min(recent, request.SwitchedAt - settings.CleanupTrafficWindow), period);
+        // Only whole periods after the switch count as "still serving"; the hour before it shows where the metrics are.
+        var firstAfterSwitch = FloorTo(request.SwitchedAt, period) + (FloorTo(request.SwitchedAt, period) == request.SwitchedAt ? TimeSpan.Zero : period);
+        var recent = Max(end - settings.CleanupTrafficWindow, firstAfterSwitch);
+        var since = FloorTo(Min(recent, request.SwitchedAt - EvidenceLookback), period);
+        if (recent >= end)
+        {
+            return new CleanupCheck("traffic", false, $"the traffic of {name} since the switch cannot be counted yet: no whole {Durations.Format(period)} period has been published since {request.SwitchedAt.UtcDateTime:u}");
+        }
+
         IReadOnlyList<MetricPoint> points;
         try
         {
@@ -141,12 +151,13 @@ public sealed class CleanupGuard(IDnsRouter dns, IMetricsReader metrics, Deploym
         }
 
         var count = points.Where(p => p.Timestamp >= recent).Sum(p => p.Value);
+        var span = Durations.Format(end - recent);
         var text = Number(count);
         var limit = Number(settings.CleanupMaxRequests);
         var evidence = $"{points.Count} data point(s) of its request count since {since.UtcDateTime:u}";
         return count <= settings.CleanupMaxRequests
-            ? new CleanupCheck("traffic", true, $"{name} served {text} requests in the last {Durations.Format(settings.CleanupTrafficWindow)} (≤ {limit}; {evidence})")
-            : new CleanupCheck("traffic", false, $"{name} still served {text} requests in the last {Durations.Format(settings.CleanupTrafficWindow)} (> {limit})");
+            ? new CleanupCheck("traffic", true, $"{name} served {text} requests in the last {span} (≤ {limit}; {evidence})")
+            : new CleanupCheck("traffic", false, $"{name} still served {text} requests in the last {span} (> {limit})");
     }
 
     private static DateTimeOffset FloorTo(DateTimeOffset value, TimeSpan period)
@@ -156,6 +167,8 @@ public sealed class CleanupGuard(IDnsRouter dns, IMetricsReader metrics, Deploym
     }
 
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
+
+    private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
 
     private static string Number(double value) => value.ToString("0.##", CultureInfo.InvariantCulture);
 

@@ -44,9 +44,11 @@ public sealed partial class ColdStartLogs(ILogsInsights logs, TimeSpan queryTime
         }
         catch (AwsServiceException ex)
         {
+            // One reason for all (no request id), so a window of failing samples reports it once.
+            var reason = $"Logs Insights could not read {string.Join(", ", functions.Select(LogGroupOf))}: {ex.ErrorCode}: {ex.ErrorMessage}";
             foreach (var function in functions)
             {
-                readings[function] = new ColdStartReading(null, null, 0, $"Logs Insights could not read {LogGroupOf(function)}: {ex.Message}");
+                readings[function] = new ColdStartReading(null, null, 0, reason);
             }
 
             return readings;

@@ -325,13 +325,16 @@ public sealed class MonitoringWindow(IMetricsReader metrics, TimeProvider time, 
             }
         }
 
-        foreach (var reading in coldStarts.Values)
+        foreach (var source in coldStarts.Values.Select(r => r.Source).OfType<string>().Where(source => !state.Sources.Contains(source)).ToList())
         {
-            if (reading.Source is { } source && !state.Sources.Contains(source))
-            {
-                state.Sources.Add(source);
-            }
-            else if (reading.NotMeasured is { } why && !state.NotMeasured.Contains(why) && state.NotMeasured.Count < 4)
+            state.Sources.Add(source);
+        }
+
+        foreach (var unmeasured in coldStarts.Where(r => r.Value.NotMeasured is not null).GroupBy(r => r.Value.NotMeasured!))
+        {
+            var functions = unmeasured.Select(r => r.Key).ToList();
+            var why = $"{string.Join(", ", functions)} {(functions.Count == 1 ? "publishes" : "publish")} no Lambda Insights metrics and {unmeasured.Key}";
+            if (!state.NotMeasured.Contains(why) && state.NotMeasured.Count < 4)
             {
                 state.NotMeasured.Add(why);
             }
@@ -424,7 +427,7 @@ public sealed class MonitoringWindow(IMetricsReader metrics, TimeProvider time, 
         {
             foreach (var function in withoutInsights)
             {
-                readings[function] = new ColdStartReading(null, null, 0, $"{function} publishes no Lambda Insights metrics and Logs Insights is not configured");
+                readings[function] = new ColdStartReading(null, null, 0, "Logs Insights is not configured");
             }
 
             return readings;
@@ -432,7 +435,7 @@ public sealed class MonitoringWindow(IMetricsReader metrics, TimeProvider time, 
 
         foreach (var (function, reading) in await coldStartLogs.ReadAsync(withoutInsights, from, to, cancellationToken).ConfigureAwait(false))
         {
-            readings[function] = reading.Measured ? reading : reading with { NotMeasured = $"{function} publishes no Lambda Insights metrics and {reading.NotMeasured}" };
+            readings[function] = reading;
         }
 
         return readings;
@@ -521,7 +524,7 @@ public sealed class MonitoringWindow(IMetricsReader metrics, TimeProvider time, 
             {
                 var why = cold?.NotMeasured ?? "no reading";
                 var missing = Missing(metric, coldLimit, rules.ColdStarts);
-                judgements.Add(missing with { Value = $"not measured ({why})" });
+                judgements.Add(missing with { Value = $"not measured (no Lambda Insights metrics; {why})" });
             }
             else if (cold.MaxInitMs is { } initMs)
             {

@@ -311,7 +311,7 @@ public sealed class MonitoringWindowTests : FakeAwsTest
         Assert.That(unconfigured.Verdict, Is.EqualTo(MonitoringVerdict.Passed), "rule ignore (default): reported, not a breach");
         Assert.That(unconfigured.ColdStartsNotMeasured, Is.EqualTo($"cold starts not measured: {Function} publishes no Lambda Insights metrics and Logs Insights is not configured"));
         Assert.That(unconfigured.Samples[0].Facts, Has.Some.StartsWith($"cold starts {Function} not measured ("));
-        Assert.That(failing.ColdStartsNotMeasured, Does.StartWith($"cold starts not measured: {Function} publishes no Lambda Insights metrics and Logs Insights could not read /aws/lambda/{Function}").And.Contain("log group does not exist"));
+        Assert.That(failing.ColdStartsNotMeasured, Does.StartWith($"cold starts not measured: {Function} publishes no Lambda Insights metrics and Logs Insights could not read /aws/lambda/{Function}").And.Contain("ResourceNotFoundException: ResourceNotFoundException: The specified log group does not exist."));
     }
 
     [Test]

@@ -292,6 +292,9 @@ public sealed class FaultPlan
     /// <summary>The next <paramref name="times"/> calls of the operation fail with the service's 5xx (optionally only paths containing <paramref name="pathContains"/>).</summary>
     public void ServerError(string operation, int times, string? pathContains = null) => Enqueue(operation, FaultKind.ServerError, times, pathContains);
 
+    /// <summary>The next <paramref name="times"/> calls of the operation are answered normally, before any fault queued after this (e.g. "fail the third sample").</summary>
+    public void Pass(string operation, int times) => Enqueue(operation, FaultKind.None, times, null);
+
     /// <summary>Every call of the operation waits this long before answering (Zero removes it).</summary>
     public void Latency(string operation, TimeSpan delay)
     {

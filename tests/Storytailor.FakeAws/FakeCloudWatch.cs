@@ -39,6 +39,9 @@ public sealed class FakeCloudWatch(FakeAwsServer server) : FakeService(server)
     public void Publish(string metricNamespace, string metricName, IReadOnlyDictionary<string, string> dimensions, DateTimeOffset time, double value) =>
         _published.GetOrAdd(SeriesKey(metricNamespace, metricName, dimensions, string.Empty), _ => new ConcurrentQueue<(DateTimeOffset, double)>()).Enqueue((time, value));
 
+    /// <summary>Forgets every published raw data point (scripted series stay).</summary>
+    public void ClearPublished() => _published.Clear();
+
     public void PutAlarm(FakeAlarm alarm)
     {
         ArgumentNullException.ThrowIfNull(alarm);

@@ -180,7 +180,7 @@ public sealed partial class DeployProductionRehearsalTests
 
         // Blue still serves traffic: the cleanup guard keeps it, so the rollback can switch straight back.
         var now = DateTimeOffset.UtcNow;
-        rehearsal.Fake.CloudWatch.PutSeries("AWS/ApiGateway", "Count", new Dictionary<string, string> { ["ApiName"] = "storytailor-prod-blue", ["Stage"] = "v1" }, "Sum",
+        rehearsal.Fake.CloudWatch.PutSeries("AWS/ApiGateway", "Count", PublicFrontDoor.ApiDimensions("blue"), "Sum",
             Enumerable.Range(-6, 60).Select(i => (now.AddSeconds(i * 10), 50.0)));
         var deploy = rehearsal.Build("--target=DeployProduction", "--tag=v1.1.0", "--skip-tests", "--reason=rehearsal of the rollback");
         Assert.That(deploy.ExitCode, Is.EqualTo(0), deploy.ToString());
