@@ -8,7 +8,7 @@ using Storytailor.Core;
 namespace Storytailor.Aws;
 
 /// <summary>
-/// Builds the four AWS ports from <see cref="AwsSettings"/>: credentials from the SDK's default chain
+/// Builds the AWS ports from <see cref="AwsSettings"/>: credentials from the SDK's default chain
 /// (or the named profile), region from the settings or the SDK's region settings, endpoint overrides.
 /// </summary>
 public sealed class AwsClientFactory : IDisposable
@@ -39,6 +39,7 @@ public sealed class AwsClientFactory : IDisposable
             .Concat(Route53DnsRouter.Operations.Select(p => KeyValuePair.Create("route53:" + p.Key, p.Value)))
             .Concat(LambdaFunctionRegistry.Operations.Select(p => KeyValuePair.Create("lambda:" + p.Key, p.Value)))
             .Concat(CloudWatchMetricsReader.Operations.Select(p => KeyValuePair.Create("monitoring:" + p.Key, p.Value)))
+            .Concat(CloudWatchLogsInsights.Operations.Select(p => KeyValuePair.Create("logs:" + p.Key, p.Value)))
             .ToDictionary(p => p.Key, p => p.Value);
 
     public IArtifactStore ArtifactStore(string bucket)
@@ -72,6 +73,9 @@ public sealed class AwsClientFactory : IDisposable
 
     public IMetricsReader MetricsReader() =>
         new CloudWatchMetricsReader(Sender(AwsService.CloudWatch, "cloudwatch", "monitoring", Region, new Uri($"https://monitoring.{Region}.amazonaws.com"), CloudWatchMetricsReader.ReadError), _log);
+
+    public ILogsInsights LogsInsights() =>
+        new CloudWatchLogsInsights(Sender(AwsService.Logs, "logs", "logs", Region, new Uri($"https://logs.{Region}.amazonaws.com"), CloudWatchLogsInsights.ReadError), _log);
 
     public void Dispose()
     {

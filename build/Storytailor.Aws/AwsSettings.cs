@@ -7,6 +7,7 @@ public enum AwsService
     Route53,
     Lambda,
     CloudWatch,
+    Logs,
     Sts,
 }
 
@@ -26,7 +27,7 @@ public sealed record AwsSettings
     /// <summary>Endpoint used for every service without its own override (AWS_ENDPOINT_URL).</summary>
     public Uri? EndpointUrl { get; init; }
 
-    /// <summary>Per-service endpoints (AWS_ENDPOINT_URL_S3, _ROUTE_53, _LAMBDA, _CLOUDWATCH, _STS).</summary>
+    /// <summary>Per-service endpoints (AWS_ENDPOINT_URL_S3, _ROUTE_53, _LAMBDA, _CLOUDWATCH, _CLOUDWATCH_LOGS, _STS).</summary>
     public IReadOnlyDictionary<AwsService, Uri> ServiceEndpoints { get; init; } = new Dictionary<AwsService, Uri>();
 
     /// <summary>Attempts per call, the first included, on throttling, 5xx and network errors.</summary>
@@ -48,6 +49,7 @@ public sealed record AwsSettings
         [AwsService.Route53] = "AWS_ENDPOINT_URL_ROUTE_53",
         [AwsService.Lambda] = "AWS_ENDPOINT_URL_LAMBDA",
         [AwsService.CloudWatch] = "AWS_ENDPOINT_URL_CLOUDWATCH",
+        [AwsService.Logs] = "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS",
         [AwsService.Sts] = "AWS_ENDPOINT_URL_STS",
     };
 

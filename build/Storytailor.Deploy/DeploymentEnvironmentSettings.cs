@@ -25,7 +25,7 @@ public static class DeploymentColours
 /// </summary>
 public sealed record ColourTarget(DeploymentColour Colour, string Workspace, string Endpoint)
 {
-    /// <summary>API Gateway ApiName dimension of this colour's REST API.</summary>
+    /// <summary>API Gateway ApiName of this colour's REST API, used only when its stack has no API identity outputs.</summary>
     public string ApiName { get; init; } = $"storytailor-{Workspace}";
 
     /// <summary>API Gateway stage name.</summary>
@@ -49,6 +49,9 @@ public sealed record DeploymentThresholds
 
     /// <summary>Lambda init duration (cold start) limit in milliseconds.</summary>
     public double ColdStartMs { get; init; } = 150;
+
+    /// <summary>Lambda Duration p95 limit in milliseconds, per function.</summary>
+    public double LambdaP95Ms { get; init; } = 800;
 }
 
 /// <summary>Settings that cannot be used; the message lists every problem.</summary>
@@ -101,6 +104,24 @@ public sealed partial record DeploymentEnvironmentSettings
 
     /// <summary>Consecutive breaching samples that trigger the automatic rollback.</summary>
     public int ConsecutiveBreaches { get; init; } = 2;
+
+    /// <summary>The kind of API Gateway API of the colours (namespace, metric names and dimensions follow).</summary>
+    public Storytailor.Aws.ApiGatewayType ApiType { get; init; } = Storytailor.Aws.ApiGatewayType.Http;
+
+    /// <summary>CloudWatch period of the monitoring queries; samples are aligned to it and the poll interval is a whole multiple of it.</summary>
+    public TimeSpan MetricPeriod { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How long after a period ends its data is read (CloudWatch publishes API Gateway and Lambda metrics with a delay).</summary>
+    public TimeSpan MetricDelay { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Longest extension of a window that ends on an open breach streak (the streak must reach the rollback count or clear).</summary>
+    public TimeSpan MonitoringExtension { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Samples in a row without a request count on the new colour before that is a breach.</summary>
+    public int NoTrafficSamples { get; init; } = 2;
+
+    /// <summary>What missing data means, per metric.</summary>
+    public MissingDataRules MissingData { get; init; } = new();
 
     /// <summary>A lock older than this is reported as stale (never taken over).</summary>
     public TimeSpan LockStaleAfter { get; init; } = TimeSpan.FromHours(2);
@@ -273,6 +294,11 @@ public sealed partial record DeploymentEnvironmentSettings
             problems.Add($"ColdStartMs: {Thresholds.ColdStartMs} must be positive.");
         }
 
+        if (Thresholds.LambdaP95Ms <= 0)
+        {
+            problems.Add($"LambdaP95Ms: {Thresholds.LambdaP95Ms} must be positive.");
+        }
+
         if (CleanupMaxRequests < 0)
         {
             problems.Add($"CleanupMaxRequests: {CleanupMaxRequests} must not be negative.");
@@ -302,6 +328,8 @@ public sealed partial record DeploymentEnvironmentSettings
             problems.Add($"MonitoringWindow: {Durations.Format(MonitoringWindow)} holds fewer than {ConsecutiveBreaches} samples every {Durations.Format(PollInterval)}; the automatic rollback could never trigger.");
         }
 
+        ValidateSampling(problems);
+
         if (LockStaleAfter <= TimeSpan.Zero)
         {
             problems.Add($"LockStaleAfter: {LockStaleAfter} must be positive.");
@@ -319,6 +347,35 @@ public sealed partial record DeploymentEnvironmentSettings
         if (CleanupTrafficWindow <= TimeSpan.Zero)
         {
             problems.Add($"CleanupTrafficWindow: {CleanupTrafficWindow} must be positive.");
+        }
+    }
+
+    private void ValidateSampling(List<string> problems)
+    {
+        var period = MetricPeriod.TotalSeconds;
+        var validPeriod = period is 1 or 5 or 10 or 30 || (period >= 60 && period % 60 == 0);
+        if (!validPeriod)
+        {
+            problems.Add($"MetricPeriod: {Durations.Format(MetricPeriod)} is not a CloudWatch period (1s, 5s, 10s, 30s or a multiple of 1m).");
+        }
+        else if (PollInterval > TimeSpan.Zero && PollInterval.Ticks % MetricPeriod.Ticks != 0)
+        {
+            problems.Add($"PollInterval: {Durations.Format(PollInterval)} is not a whole number of MetricPeriod {Durations.Format(MetricPeriod)}; samples are aligned to whole periods.");
+        }
+
+        if (MetricDelay < TimeSpan.Zero)
+        {
+            problems.Add($"MetricDelay: {MetricDelay} must not be negative.");
+        }
+
+        if (NoTrafficSamples < 1)
+        {
+            problems.Add($"NoTrafficSamples: {NoTrafficSamples} must be at least 1.");
+        }
+
+        if (PollInterval > TimeSpan.Zero && ConsecutiveBreaches >= 1 && MonitoringExtension < PollInterval * (ConsecutiveBreaches - 1))
+        {
+            problems.Add($"MonitoringExtension: {Durations.Format(MonitoringExtension)} is shorter than {ConsecutiveBreaches - 1} poll interval(s) of {Durations.Format(PollInterval)}; a breach streak open at the end of the window could not be decided.");
         }
     }
 

@@ -22,6 +22,19 @@ public static class DeploymentSettingsParser
         ["P95Ms"] = "p95 latency limit in ms (default 800)",
         ["ErrorRatePercent"] = "5XX rate limit in percent (default 1)",
         ["ColdStartMs"] = "Lambda init duration limit in ms (default 150)",
+        ["LambdaP95Ms"] = "Lambda Duration p95 limit in ms per function (default 800)",
+        ["ApiType"] = "API Gateway type of the colours: http (HTTP API: ApiId/Stage, 5xx) or rest (REST API: ApiName/Stage, 5XXError) (default http)",
+        ["MetricPeriod"] = "CloudWatch period of the monitoring queries; samples are aligned to it (default 1m)",
+        ["MetricDelay"] = "how long after a period ends its metrics are read (default 1m)",
+        ["MonitoringExtension"] = "longest extension of a window ending on an open breach streak (default 5m)",
+        ["NoTrafficSamples"] = "samples in a row without a request count on the new colour before that is a breach (default 2)",
+        ["MissingRequests"] = "missing-data rule of the request count: breaching, notBreaching or ignore (default breaching)",
+        ["MissingLatency"] = "missing-data rule of the API p95 latency while requests are counted (default breaching)",
+        ["MissingErrorRate"] = "missing-data rule of the API 5XX count while requests are counted (default breaching)",
+        ["MissingLambdaErrors"] = "missing-data rule of Lambda Errors (default notBreaching)",
+        ["MissingLambdaThrottles"] = "missing-data rule of Lambda Throttles (default notBreaching)",
+        ["MissingLambdaDuration"] = "missing-data rule of Lambda Duration p95 (default ignore)",
+        ["MissingColdStarts"] = "missing-data rule of cold starts when neither Lambda Insights nor Logs Insights measures them (default ignore)",
         ["MonitoringWindow"] = "how long the new colour is watched after the switch (default 15m)",
         ["PollInterval"] = "time between monitoring samples (default 1m, one CloudWatch period)",
         ["ConsecutiveBreaches"] = "consecutive breaching samples before automatic rollback (default 2)",
@@ -32,8 +45,8 @@ public static class DeploymentSettingsParser
         ["CleanupTrafficWindow"] = "period over which the old colour's requests are counted (default 5m)",
         ["<Colour>.Workspace"] = "Terraform workspace of the colour (prod-blue, prod-green)",
         ["<Colour>.Endpoint"] = "host name the public record points to when the colour is live",
-        ["<Colour>.ApiName"] = "API Gateway ApiName of the colour (default storytailor-<workspace>)",
-        ["<Colour>.Stage"] = "API Gateway stage (default v1)",
+        ["<Colour>.ApiName"] = "REST API name of the colour when its stack has no api_name output (default storytailor-<workspace>)",
+        ["<Colour>.Stage"] = "API Gateway stage when its stack has no api_stage output (default v1)",
         ["<Colour>.AlarmPrefix"] = "prefix of the colour's CloudWatch alarms (default storytailor-<workspace>-)",
         ["<Colour>.Functions"] = "comma-separated Lambda function names of the colour",
     };
@@ -77,7 +90,34 @@ public static class DeploymentSettingsParser
             P95Ms = reader.Number("P95Ms", defaults.Thresholds.P95Ms),
             ErrorRatePercent = reader.Number("ErrorRatePercent", defaults.Thresholds.ErrorRatePercent),
             ColdStartMs = reader.Number("ColdStartMs", defaults.Thresholds.ColdStartMs),
+            LambdaP95Ms = reader.Number("LambdaP95Ms", defaults.Thresholds.LambdaP95Ms),
         };
+        var rules = defaults.MissingData;
+        foreach (var key in MissingDataRules.Keys.Keys)
+        {
+            if (reader.Text(key) is { } text)
+            {
+                if (MissingDataRules.TryParse(text, out var rule))
+                {
+                    rules = rules.With(key, rule);
+                }
+                else
+                {
+                    found.Add($"{key}: '{text}' is not a missing-data rule (breaching, notBreaching or ignore).");
+                }
+            }
+        }
+
+        var apiType = defaults.ApiType;
+        if (reader.Text("ApiType") is { } typeText)
+        {
+            if (!Enum.TryParse(typeText, ignoreCase: true, out apiType) || !Enum.IsDefined(apiType))
+            {
+                found.Add($"ApiType: '{typeText}' is not an API Gateway type (http or rest).");
+                apiType = defaults.ApiType;
+            }
+        }
+
 
         var hasColourKeys = map.Keys.Any(k => k.Contains('.', StringComparison.Ordinal));
         var colours = isProduction || hasColourKeys
@@ -99,6 +139,12 @@ public static class DeploymentSettingsParser
             MonitoringWindow = reader.Duration("MonitoringWindow", defaults.MonitoringWindow),
             PollInterval = reader.Duration("PollInterval", defaults.PollInterval),
             ConsecutiveBreaches = (int)reader.Number("ConsecutiveBreaches", defaults.ConsecutiveBreaches),
+            ApiType = apiType,
+            MetricPeriod = reader.Duration("MetricPeriod", defaults.MetricPeriod),
+            MetricDelay = reader.Duration("MetricDelay", defaults.MetricDelay),
+            MonitoringExtension = reader.Duration("MonitoringExtension", defaults.MonitoringExtension),
+            NoTrafficSamples = (int)reader.Number("NoTrafficSamples", defaults.NoTrafficSamples),
+            MissingData = rules,
             LockStaleAfter = reader.Duration("LockStaleAfter", defaults.LockStaleAfter),
             DnsSyncTimeout = reader.Duration("DnsSyncTimeout", defaults.DnsSyncTimeout),
             DnsPollInterval = reader.Duration("DnsPollInterval", defaults.DnsPollInterval),

@@ -35,6 +35,9 @@ public sealed record DeploymentNotice(DeploymentEvent Event, string Environment,
     public string? DeploymentId { get; init; }
 
     public string? Actor { get; init; }
+
+    /// <summary>Something the reader must know even on success (e.g. "cold starts not measured: …").</summary>
+    public string? Note { get; init; }
 }
 
 /// <summary>Slack settings. <see cref="WebhookUrl"/> is a secret (SLACK_WEBHOOK_URL); null: notifications are off.</summary>
@@ -190,6 +193,11 @@ public sealed class SlackNotifier
             blocks.Add(new JsonObject { ["type"] = "section", ["text"] = new JsonObject { ["type"] = "mrkdwn", ["text"] = Truncate($"*Reason:* {Escape(notice.Reason)}", 3000) } });
         }
 
+        if (!string.IsNullOrWhiteSpace(notice.Note))
+        {
+            blocks.Add(new JsonObject { ["type"] = "section", ["text"] = new JsonObject { ["type"] = "mrkdwn", ["text"] = Truncate($"*Note:* {Escape(notice.Note)}", 3000) } });
+        }
+
         var context = new List<string>();
         if (notice.RunUrl is not null)
         {
@@ -206,7 +214,7 @@ public sealed class SlackNotifier
             blocks.Add(new JsonObject { ["type"] = "context", ["elements"] = new JsonArray(context.Select(c => (JsonNode)new JsonObject { ["type"] = "mrkdwn", ["text"] = c }).ToArray()) });
         }
 
-        var fallback = title + (notice.Reason is null ? string.Empty : $": {notice.Reason}");
+        var fallback = title + (notice.Reason is null ? string.Empty : $": {notice.Reason}") + (notice.Note is null ? string.Empty : $" ({notice.Note})");
         return new JsonObject { ["text"] = fallback, ["blocks"] = blocks };
     }
 

@@ -29,6 +29,9 @@ public sealed record SmokeSettings(Uri BaseUrl)
 
     /// <summary>Path used for the CORS preflight.</summary>
     public string CorsPath { get; init; } = "/v1/stories";
+
+    /// <summary>A real read route of the API for the light probe (with the API key): 200, or 404 for an id that does not exist, is an answer of the app.</summary>
+    public string ReadPath { get; init; } = "/v1/stories/monitoring-probe";
 }
 
 public sealed record SmokeCheck(string Name, bool Passed, string Message, double? ResponseMs);
@@ -90,6 +93,33 @@ public sealed class SmokeSuite(IBuildLog log, Func<TimeSpan, CancellationToken, 
         return new SmokeResult(baseUrl, checks);
     }
 
+    /// <summary>
+    /// The light probe of a live service, for every monitoring sample: the three health routes and one real read
+    /// route, each within the response limit. No CORS preflights and no rate-limit burst (those run once, in
+    /// <see cref="RunAsync"/>), so the probe never sends a burst at production.
+    /// </summary>
+    public async Task<SmokeResult> ProbeAsync(SmokeSettings settings, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var baseUrl = settings.BaseUrl.AbsoluteUri.EndsWith('/') ? settings.BaseUrl : new Uri(settings.BaseUrl.AbsoluteUri + "/");
+        using var handler = new SocketsHttpHandler { UseCookies = false, AllowAutoRedirect = false };
+        using var client = new HttpClient(handler) { BaseAddress = baseUrl, Timeout = settings.RequestTimeout };
+        var probe = new Prober(client, settings);
+        var checks = new List<SmokeCheck>
+        {
+            await probe.HealthAsync("health", "/health", cancellationToken).ConfigureAwait(false),
+            await probe.HealthAsync("router health", "/v1/router/health", cancellationToken).ConfigureAwait(false),
+            await probe.HealthAsync("universal-agent health", "/v1/agent/health", cancellationToken).ConfigureAwait(false),
+            await probe.ReadAsync(cancellationToken).ConfigureAwait(false),
+        };
+        foreach (var check in checks.Where(c => !c.Passed))
+        {
+            log.Error($"probe {check.Name}: FAIL: {check.Message}");
+        }
+
+        return new SmokeResult(baseUrl, checks);
+    }
+
     private sealed class Prober(HttpClient client, SmokeSettings settings)
     {
         private double LimitMs => settings.ResponseTimeLimit.TotalMilliseconds;
@@ -111,6 +141,25 @@ public sealed class SmokeSuite(IBuildLog log, Func<TimeSpan, CancellationToken, 
                 }
 
                 return Timed(name, $"GET {path} answered 200", ms);
+            }
+        }
+
+        public async Task<SmokeCheck> ReadAsync(CancellationToken token)
+        {
+            const string name = "read route";
+            var path = settings.ReadPath;
+            var (response, ms, error) = await SendAsync(HttpMethod.Get, path, null, token).ConfigureAwait(false);
+            using (response)
+            {
+                if (response is null)
+                {
+                    return new SmokeCheck(name, false, $"could not run: GET {path}: {error}", null);
+                }
+
+                var status = (int)response.StatusCode;
+                return status is 200 or 404
+                    ? Timed(name, $"GET {path} answered {status}", ms)
+                    : new SmokeCheck(name, false, $"GET {path} answered {status}, expected 200 or 404 (an answer of the app)", ms);
             }
         }
 

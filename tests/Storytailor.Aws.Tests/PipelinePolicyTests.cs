@@ -40,6 +40,7 @@ public sealed class PipelinePolicyTests
                 "s3:GetObject", "s3:HeadObject", "s3:PutObject", "s3:DeleteObject", "s3:ListObjectsV2",
                 "route53:ListResourceRecordSets", "route53:ChangeResourceRecordSets", "route53:GetChange",
                 "lambda:GetFunctionConfiguration", "lambda:Invoke", "monitoring:GetMetricData", "monitoring:DescribeAlarms",
+                "logs:StartQuery", "logs:GetQueryResults",
             }));
     }
 }

@@ -135,11 +135,14 @@ public sealed class CleanupGuardTests : FakeAwsTest
 
     private CleanupGuard Guard() => new(Factory.DnsRouter(), Factory.MetricsReader(), Production(), ZoneId, Time, Log);
 
+    private static readonly ApiIdentity BlueApi = new(ApiGatewayType.Http, "b1ue000api", "v1");
+
     private static MonitoringResult Passed() => new(MonitoringVerdict.Passed, [new MonitoringSample(1, Start, [], [], 0)], [], [], Start, Start.AddMinutes(10));
 
-    private void BlueTraffic(double requests) =>
-        Server.CloudWatch.PutSeries("AWS/ApiGateway", "Count", new Dictionary<string, string> { ["ApiName"] = "storytailor-prod-blue", ["Stage"] = "v1" }, "Sum",
-            [(Time.GetUtcNow().AddMinutes(-2), requests)]);
+    private static CleanupRequest Request(MonitoringResult? monitoring = null, bool passed = true) => new(DeploymentColour.Green, Start, passed ? monitoring ?? Passed() : monitoring, BlueApi);
+
+    private void BlueTraffic(double requests, TimeSpan? ago = null) =>
+        Server.CloudWatch.PutSeries("AWS/ApiGateway", "Count", BlueApi.Dimensions, "Sum", [(Time.GetUtcNow() - (ago ?? TimeSpan.FromMinutes(2)), requests)]);
 
     [Test]
     public async Task All_conditions_met_allow_destroying_the_old_colour()
@@ -148,7 +151,7 @@ public sealed class CleanupGuardTests : FakeAwsTest
         Time.Advance(TimeSpan.FromMinutes(10));
         BlueTraffic(0);
 
-        var decision = await Guard().DecideAsync(new CleanupRequest(DeploymentColour.Green, Start, Passed()));
+        var decision = await Guard().DecideAsync(Request());
 
         Assert.That(decision.MayDestroy, Is.True, decision.Summary);
         Assert.That(decision.Colour, Is.EqualTo(DeploymentColour.Blue));
@@ -165,7 +168,7 @@ public sealed class CleanupGuardTests : FakeAwsTest
         Time.Advance(TimeSpan.FromMinutes(10));
         BlueTraffic(0);
 
-        var decision = await Guard().DecideAsync(new CleanupRequest(DeploymentColour.Green, Start, Passed()));
+        var decision = await Guard().DecideAsync(Request());
 
         Assert.That(decision.MayDestroy, Is.False);
         Assert.That(decision.Reasons.Single(), Does.Contain("points to blue").And.Contain("the colour that would be destroyed"));
@@ -178,10 +181,11 @@ public sealed class CleanupGuardTests : FakeAwsTest
         Time.Advance(TimeSpan.FromSeconds(90));
         BlueTraffic(0);
 
-        var decision = await Guard().DecideAsync(new CleanupRequest(DeploymentColour.Green, Start, Passed()));
+        var decision = await Guard().DecideAsync(Request());
 
         Assert.That(decision.MayDestroy, Is.False);
-        Assert.That(decision.Reasons.Single(), Does.Contain("< 2 × TTL (2m)"));
+        Assert.That(decision.Reasons, Has.Some.Contains("< 2 × TTL (2m)"));
+        Assert.That(decision.Reasons, Has.Some.Contains("cannot be counted yet: no whole 1m period has been published since"));
     }
 
     [Test]
@@ -191,7 +195,7 @@ public sealed class CleanupGuardTests : FakeAwsTest
         Time.Advance(TimeSpan.FromMinutes(10));
         BlueTraffic(240);
 
-        var decision = await Guard().DecideAsync(new CleanupRequest(DeploymentColour.Green, Start, Passed()));
+        var decision = await Guard().DecideAsync(Request());
 
         Assert.That(decision.MayDestroy, Is.False);
         Assert.That(decision.Reasons.Single(), Does.Contain("still served 240 requests"));
@@ -202,14 +206,54 @@ public sealed class CleanupGuardTests : FakeAwsTest
     {
         PointRecordTo(GreenEndpoint);
         Time.Advance(TimeSpan.FromMinutes(10));
+        BlueTraffic(0);
         var rolledBack = new MonitoringResult(MonitoringVerdict.Rollback, [], [new Breach("p95", "p95 912 ms > 800 ms")], [], Start, Start);
 
-        var afterRollback = await Guard().DecideAsync(new CleanupRequest(DeploymentColour.Green, Start, rolledBack));
-        var withoutWindow = await Guard().DecideAsync(new CleanupRequest(DeploymentColour.Green, Start, null));
+        var afterRollback = await Guard().DecideAsync(Request(rolledBack));
+        var withoutWindow = await Guard().DecideAsync(Request(null, passed: false));
 
         Assert.That(afterRollback.MayDestroy, Is.False);
         Assert.That(afterRollback.Reasons.Single(), Does.Contain("Rollback").And.Contain("p95 912 ms > 800 ms"));
         Assert.That(withoutWindow.Reasons.Single(), Does.Contain("no monitoring window result"));
+    }
+
+    [Test]
+    public async Task No_request_count_at_all_for_the_old_colour_keeps_it_no_data_is_not_zero_requests()
+    {
+        PointRecordTo(GreenEndpoint);
+        Time.Advance(TimeSpan.FromMinutes(10));
+
+        var decision = await Guard().DecideAsync(Request());
+
+        Assert.That(decision.MayDestroy, Is.False);
+        Assert.That(decision.Reasons.Single(), Does.Contain("the traffic of blue is unknown: CloudWatch has no request count for HTTP API ApiId=b1ue000api, Stage=v1").And.Contain("no data is not zero requests"));
+        Assert.That(decision.Summary, Does.StartWith("The blue colour (workspace prod-blue) is kept"));
+    }
+
+    [Test]
+    public async Task Requests_counted_before_the_switch_and_none_since_prove_the_old_colour_idle()
+    {
+        PointRecordTo(GreenEndpoint);
+        Time.Advance(TimeSpan.FromMinutes(10));
+        BlueTraffic(800, ago: TimeSpan.FromMinutes(11));
+
+        var decision = await Guard().DecideAsync(Request());
+
+        Assert.That(decision.MayDestroy, Is.True, decision.Summary);
+        Assert.That(decision.Checks.Single(c => c.Name == "traffic").Fact, Does.Contain("blue served 0 requests in the last 5m (≤ 5; 1 data point(s) of its request count since 2025-06-02 09:00:00Z)"));
+    }
+
+    [Test]
+    public async Task An_old_colour_whose_api_identity_is_unknown_is_kept()
+    {
+        PointRecordTo(GreenEndpoint);
+        Time.Advance(TimeSpan.FromMinutes(10));
+        BlueTraffic(0);
+
+        var decision = await Guard().DecideAsync(new CleanupRequest(DeploymentColour.Green, Start, Passed(), null) { ApiUnknown = "the stack of blue has no api_id output" });
+
+        Assert.That(decision.MayDestroy, Is.False);
+        Assert.That(decision.Reasons.Single(), Is.EqualTo("the traffic of blue is unknown: the stack of blue has no api_id output"));
     }
 
     [Test]
@@ -218,7 +262,7 @@ public sealed class CleanupGuardTests : FakeAwsTest
         Time.Advance(TimeSpan.FromMinutes(10));
         Server.Faults.ServerError("GetMetricData", 3);
 
-        var decision = await Guard().DecideAsync(new CleanupRequest(DeploymentColour.Green, Start, Passed()));
+        var decision = await Guard().DecideAsync(Request());
 
         Assert.That(decision.MayDestroy, Is.False);
         Assert.That(decision.Reasons, Has.Some.Contains("does not exist now"));

@@ -39,6 +39,83 @@ public sealed class DeploymentSettingsTests
     }
 
     [Test]
+    public void Monitoring_defaults_are_the_safe_ones_and_each_missing_data_rule_is_a_key()
+    {
+        var defaults = DeploymentSettingsParser.Parse("production", Colours());
+        var changed = DeploymentSettingsParser.Parse("production", Colours(v =>
+        {
+            v["ApiType"] = "REST";
+            v["MissingRequests"] = "notBreaching";
+            v["MissingColdStarts"] = "breaching";
+            v["MetricPeriod"] = "5m";
+            v["PollInterval"] = "5m";
+            v["MonitoringWindow"] = "30m";
+            v["MonitoringExtension"] = "10m";
+            v["NoTrafficSamples"] = "3";
+            v["LambdaP95Ms"] = "600";
+        }));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(defaults.ApiType, Is.EqualTo(Aws.ApiGatewayType.Http));
+            Assert.That(defaults.MetricPeriod, Is.EqualTo(TimeSpan.FromMinutes(1)));
+            Assert.That(defaults.MetricDelay, Is.EqualTo(TimeSpan.FromMinutes(1)));
+            Assert.That(defaults.MonitoringExtension, Is.EqualTo(TimeSpan.FromMinutes(5)));
+            Assert.That(defaults.NoTrafficSamples, Is.EqualTo(2));
+            Assert.That(defaults.MissingData, Is.EqualTo(new MissingDataRules()));
+            Assert.That(defaults.MissingData.Requests, Is.EqualTo(MissingData.Breaching));
+            Assert.That(defaults.MissingData.Latency, Is.EqualTo(MissingData.Breaching));
+            Assert.That(defaults.MissingData.ErrorRate, Is.EqualTo(MissingData.Breaching));
+            Assert.That(defaults.MissingData.LambdaErrors, Is.EqualTo(MissingData.NotBreaching));
+            Assert.That(defaults.MissingData.ColdStarts, Is.EqualTo(MissingData.Ignore));
+            Assert.That(changed.ApiType, Is.EqualTo(Aws.ApiGatewayType.Rest));
+            Assert.That(changed.MissingData.Requests, Is.EqualTo(MissingData.NotBreaching));
+            Assert.That(changed.MissingData.ColdStarts, Is.EqualTo(MissingData.Breaching));
+            Assert.That(changed.MetricPeriod, Is.EqualTo(TimeSpan.FromMinutes(5)));
+            Assert.That(changed.NoTrafficSamples, Is.EqualTo(3));
+            Assert.That(changed.Thresholds.LambdaP95Ms, Is.EqualTo(600));
+        });
+    }
+
+    [Test]
+    public void Monitoring_settings_that_cannot_work_are_refused_each_with_its_reason()
+    {
+        var ok = DeploymentSettingsParser.TryParse("production", Colours(v =>
+        {
+            v["ApiType"] = "graphql";
+            v["MissingLatency"] = "sometimes";
+            v["MetricPeriod"] = "45s";
+            v["NoTrafficSamples"] = "0";
+            v["ConsecutiveBreaches"] = "3";
+            v["MonitoringExtension"] = "1m";
+        }), out var problems);
+        var misaligned = DeploymentSettingsParser.TryParse("production", Colours(v => v["PollInterval"] = "90s"), out var alignment);
+
+        Assert.That(ok, Is.Null);
+        Assert.That(problems, Has.Some.StartsWith("ApiType: 'graphql' is not an API Gateway type (http or rest)"));
+        Assert.That(problems, Has.Some.StartsWith("MissingLatency: 'sometimes' is not a missing-data rule"));
+        Assert.That(problems, Has.Some.StartsWith("MetricPeriod: 45s is not a CloudWatch period"));
+        Assert.That(problems, Has.Some.StartsWith("NoTrafficSamples: 0 must be at least 1"));
+        Assert.That(problems, Has.Some.StartsWith("MonitoringExtension: 1m is shorter than 2 poll interval(s)"));
+        Assert.That(misaligned, Is.Null);
+        Assert.That(alignment.Single(), Does.StartWith("PollInterval: 1m30s is not a whole number of MetricPeriod 1m"));
+    }
+
+    private static Dictionary<string, string?> Colours(Action<Dictionary<string, string?>>? change = null)
+    {
+        var values = new Dictionary<string, string?>
+        {
+            ["Domain"] = "api.storytailor.com",
+            ["Blue.Endpoint"] = "blue-api.storytailor.internal",
+            ["Green.Endpoint"] = "green-api.storytailor.internal",
+            ["Blue.Functions"] = "storytailor-prod-blue-router",
+            ["Green.Functions"] = "storytailor-prod-green-router",
+        };
+        change?.Invoke(values);
+        return values;
+    }
+
+    [Test]
     public void Staging_defaults_to_its_own_workspace_and_no_colours()
     {
         var settings = DeploymentSettingsParser.Parse("staging", new Dictionary<string, string?> { ["Domain"] = "staging-api.storytailor.com" });

@@ -64,6 +64,7 @@ public sealed class FakeAwsServer : IAsyncDisposable
         Route53 = new FakeRoute53(this);
         Lambda = new FakeLambda(this);
         CloudWatch = new FakeCloudWatch(this);
+        Logs = new FakeLogs(this);
         Sts = new FakeSts(this);
     }
 
@@ -81,6 +82,8 @@ public sealed class FakeAwsServer : IAsyncDisposable
     public FakeLambda Lambda { get; }
 
     public FakeCloudWatch CloudWatch { get; }
+
+    public FakeLogs Logs { get; }
 
     public FakeSts Sts { get; }
 
@@ -241,6 +244,8 @@ public sealed class FakeAwsServer : IAsyncDisposable
                 return Lambda;
             case "monitoring":
                 return CloudWatch;
+            case "logs":
+                return Logs;
             case "sts":
                 return Sts;
         }
@@ -286,6 +291,9 @@ public sealed class FaultPlan
 
     /// <summary>The next <paramref name="times"/> calls of the operation fail with the service's 5xx (optionally only paths containing <paramref name="pathContains"/>).</summary>
     public void ServerError(string operation, int times, string? pathContains = null) => Enqueue(operation, FaultKind.ServerError, times, pathContains);
+
+    /// <summary>The next <paramref name="times"/> calls of the operation are answered normally, before any fault queued after this (e.g. "fail the third sample").</summary>
+    public void Pass(string operation, int times) => Enqueue(operation, FaultKind.None, times, null);
 
     /// <summary>Every call of the operation waits this long before answering (Zero removes it).</summary>
     public void Latency(string operation, TimeSpan delay)

@@ -14,19 +14,33 @@ public sealed record FakeAlarm(string Name, string State, string Reason, DateTim
     public string FlipReason { get; init; } = "Threshold Crossed: 1 datapoint was greater than the threshold.";
 }
 
-/// <summary>CloudWatch (query protocol): GetMetricData with scripted series, DescribeAlarms with alarms.</summary>
+/// <summary>
+/// CloudWatch (query protocol): GetMetricData with scripted series, DescribeAlarms with alarms. As CloudWatch does,
+/// GetMetricData rounds StartTime down to a whole multiple of each query's period before selecting points.
+/// </summary>
 public sealed class FakeCloudWatch(FakeAwsServer server) : FakeService(server)
 {
     public const string XmlNamespace = "http://monitoring.amazonaws.com/doc/2010-08-01/";
 
     private readonly ConcurrentDictionary<string, IReadOnlyList<(DateTimeOffset Time, double Value)>> _series = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, FakeAlarm> _alarms = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ConcurrentQueue<(DateTimeOffset Time, double Value)>> _published = new(StringComparer.Ordinal);
 
     public override string Name => "cloudwatch";
 
     /// <summary>Series answered for a metric, statistic and dimension set (order of dimensions does not matter).</summary>
     public void PutSeries(string metricNamespace, string metricName, IReadOnlyDictionary<string, string> dimensions, string stat, IEnumerable<(DateTimeOffset Time, double Value)> points) =>
         _series[SeriesKey(metricNamespace, metricName, dimensions, stat)] = [.. points.OrderBy(p => p.Time)];
+
+    /// <summary>
+    /// One raw data point, as a service publishing the metric would send it. Queries without a scripted series for their
+    /// statistic aggregate these per period (Sum, SampleCount, Average, Minimum, Maximum, pNN) at the period's start.
+    /// </summary>
+    public void Publish(string metricNamespace, string metricName, IReadOnlyDictionary<string, string> dimensions, DateTimeOffset time, double value) =>
+        _published.GetOrAdd(SeriesKey(metricNamespace, metricName, dimensions, string.Empty), _ => new ConcurrentQueue<(DateTimeOffset, double)>()).Enqueue((time, value));
+
+    /// <summary>Forgets every published raw data point (scripted series stay).</summary>
+    public void ClearPublished() => _published.Clear();
 
     public void PutAlarm(FakeAlarm alarm)
     {
@@ -83,9 +97,11 @@ public sealed class FakeCloudWatch(FakeAwsServer server) : FakeService(server)
                 dimensions[name] = form.GetValueOrDefault($"{p}MetricStat.Metric.Dimensions.member.{d}.Value") ?? string.Empty;
             }
 
+            var period = int.TryParse(form.GetValueOrDefault(p + "MetricStat.Period"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var seconds) && seconds > 0 ? seconds : 60;
+            var from = RoundDown(start, period);
             var points = _series.TryGetValue(SeriesKey(ns, metric, dimensions, stat), out var found)
-                ? found.Where(x => x.Time >= start && x.Time < end).ToList()
-                : [];
+                ? found.Where(x => x.Time >= from && x.Time < end).ToList()
+                : Aggregate(ns, metric, dimensions, stat, period, from, end);
             if (form.GetValueOrDefault("ScanBy") != "TimestampAscending")
             {
                 points.Reverse();
@@ -127,6 +143,44 @@ public sealed class FakeCloudWatch(FakeAwsServer server) : FakeService(server)
 
         xml.Append(CultureInfo.InvariantCulture, $"</MetricAlarms><CompositeAlarms/></DescribeAlarmsResult><ResponseMetadata><RequestId>{requestId}</RequestId></ResponseMetadata></DescribeAlarmsResponse>");
         return FakeResponse.Xml(200, xml.ToString());
+    }
+
+    private List<(DateTimeOffset Time, double Value)> Aggregate(string ns, string metric, IReadOnlyDictionary<string, string> dimensions, string stat, int period, DateTimeOffset from, DateTimeOffset end)
+    {
+        if (!_published.TryGetValue(SeriesKey(ns, metric, dimensions, string.Empty), out var raw))
+        {
+            return [];
+        }
+
+        var result = new List<(DateTimeOffset, double)>();
+        foreach (var group in raw.Where(p => p.Time >= from && p.Time < end).GroupBy(p => RoundDown(p.Time, period)).OrderBy(g => g.Key))
+        {
+            var values = group.Select(p => p.Value).Order().ToList();
+            double? value = stat switch
+            {
+                "Sum" => values.Sum(),
+                "SampleCount" => values.Count,
+                "Average" => values.Average(),
+                "Minimum" => values[0],
+                "Maximum" => values[^1],
+                _ when stat.StartsWith('p') && double.TryParse(stat[1..], NumberStyles.Float, CultureInfo.InvariantCulture, out var percentile) =>
+                    values[Math.Clamp((int)Math.Ceiling(percentile / 100 * values.Count) - 1, 0, values.Count - 1)],
+                _ => null,
+            };
+            if (value is { } v)
+            {
+                result.Add((group.Key, v));
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>StartTime as CloudWatch uses it: rounded down to a whole multiple of the period (from the Unix epoch).</summary>
+    public static DateTimeOffset RoundDown(DateTimeOffset time, int periodSeconds)
+    {
+        var seconds = time.ToUnixTimeSeconds();
+        return DateTimeOffset.FromUnixTimeSeconds(seconds - (((seconds % periodSeconds) + periodSeconds) % periodSeconds));
     }
 
     private static bool TryTime(IReadOnlyDictionary<string, string> form, string name, out DateTimeOffset value)

@@ -23,6 +23,33 @@ public class SmokeSuiteTests
     }
 
     [Test]
+    public async Task The_light_probe_reads_the_health_routes_and_one_read_route_and_sends_no_burst()
+    {
+        await using var server = await StoryApiStandIn.StartAsync(new StoryApiBehaviour { Burst = 12, RefillPerSecond = 0.01 });
+        var settings = new SmokeSettings(server.BaseUrl) { ApiKey = "test-key", ResponseTimeLimit = TimeSpan.FromSeconds(10) };
+        var suite = new SmokeSuite(new RecordingLog());
+
+        // Three probes fit the 12-request bucket only if each sends 4 requests (a smoke run's burst alone would empty it).
+        var probes = new[] { await suite.ProbeAsync(settings), await suite.ProbeAsync(settings), await suite.ProbeAsync(settings) };
+
+        Assert.That(probes.Select(p => p.Passed), Is.All.True, string.Join("\n", probes.SelectMany(p => p.Failures)));
+        Assert.That(probes[0].Checks.Select(c => c.Name), Is.EqualTo(new[] { "health", "router health", "universal-agent health", "read route" }));
+        Assert.That(probes[0].Checks[3].Message, Does.StartWith("GET /v1/stories/monitoring-probe answered 404"));
+        var fourth = await suite.ProbeAsync(settings);
+        Assert.That(fourth.Failures, Has.Some.Contains("answered 429"), "the bucket is empty now: the stand-in counts requests");
+    }
+
+    [Test]
+    public async Task The_light_probe_fails_when_the_read_route_does_not_answer_as_the_app()
+    {
+        await using var server = await StoryApiStandIn.StartAsync(new StoryApiBehaviour());
+
+        var result = await new SmokeSuite(new RecordingLog()).ProbeAsync(new SmokeSettings(server.BaseUrl) { ResponseTimeLimit = TimeSpan.FromSeconds(10) });
+
+        Assert.That(result.Failures.Single(), Is.EqualTo("Smoke check 'read route' failed: GET /v1/stories/monitoring-probe answered 401, expected 200 or 404 (an answer of the app)"));
+    }
+
+    [Test]
     public async Task A_service_without_CORS_fails_the_allowed_origin_check()
     {
         var result = await RunAgainst(new StoryApiBehaviour { Cors = false });

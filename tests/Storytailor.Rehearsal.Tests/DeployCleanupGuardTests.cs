@@ -62,6 +62,8 @@ public sealed class DeployCleanupGuardTests
     public async Task Cleanup_destroys_the_old_colour_when_the_record_points_to_the_new_one()
     {
         _fake.Route53.PutRecord(Zone, new FakeRecordSet(Domain, "CNAME", ["green-api.guard.test"], 1));
+        // Blue served traffic before the switch (ten minutes ago) and none since: its request count is where the build looks.
+        _fake.CloudWatch.Publish("AWS/ApiGateway", "Count", new Dictionary<string, string> { ["ApiId"] = "blue-api-id", ["Stage"] = "v1" }, DateTimeOffset.UtcNow.AddMinutes(-12), 40);
         var deployment = new BlueGreenDeployment(Runtime());
 
         var (destroyed, _) = await deployment.CleanUpOldColourAsync(DeploymentColour.Green, DateTimeOffset.UtcNow.AddMinutes(-10), PassedMonitoring(), "v1.0.0");
@@ -101,7 +103,11 @@ public sealed class DeployCleanupGuardTests
 
         public void Apply(StackPlan plan) => throw new NotSupportedException("cleanup does not apply");
 
-        public IReadOnlyDictionary<string, JsonElement> Outputs(string workspace) => new Dictionary<string, JsonElement>();
+        public IReadOnlyDictionary<string, JsonElement> Outputs(string workspace) => new Dictionary<string, JsonElement>
+        {
+            ["api_id"] = JsonDocument.Parse(workspace == "prod-blue" ? "\"blue-api-id\"" : "\"green-api-id\"").RootElement.Clone(),
+            ["api_stage"] = JsonDocument.Parse("\"v1\"").RootElement.Clone(),
+        };
 
         public void Destroy(string workspace, StackVariables variables) => Destroyed.Add(workspace);
     }

@@ -118,8 +118,8 @@ public sealed partial class DeployProductionRehearsalTests
         await using var rehearsal = await _rehearsal.StartCaseAsync("rollback-killed");
         var now = DateTimeOffset.UtcNow;
         // Blue keeps serving traffic, so the deployment keeps it and Rollback can switch straight back.
-        rehearsal.Fake.CloudWatch.PutSeries("AWS/ApiGateway", "Count", new Dictionary<string, string> { ["ApiName"] = "storytailor-prod-blue", ["Stage"] = "v1" }, "Sum",
-            Enumerable.Range(-6, 90).Select(i => (now.AddSeconds(i * 10), 50.0)));
+        rehearsal.Fake.CloudWatch.PutSeries("AWS/ApiGateway", "Count", PublicFrontDoor.ApiDimensions("blue"), "Sum",
+            Enumerable.Range(-60, 960).Select(i => (now.AddSeconds(i), 5.0)));
         var deploy = rehearsal.Build("--target=DeployProduction", "--tag=v1.1.0", "--skip-tests", "--reason=rehearsal setup");
         Assert.That(deploy.ExitCode, Is.EqualTo(0), deploy.ToString());
 

@@ -176,7 +176,7 @@ public sealed partial class DeployProductionRehearsalTests
         Assert.That(rehearsal.FrontDoor.ClientFailures, Is.Zero, string.Join("; ", rehearsal.FrontDoor.FailureSamples));
         var record = rehearsal.Ledger().Select(r => r.RootElement).Single(r => r.GetProperty("outcome").GetString() == "RolledBack");
         Assert.That(record.GetProperty("version").GetString(), Is.EqualTo("v1.0.0"));
-        Assert.That(Steps(record), Is.EqualTo(new[] { "preflight", "apply", "warmup", "tests", "rollback" }), "re-deployed and tested before the switch");
+        Assert.That(Steps(record), Is.EqualTo(new[] { "preflight", "apply", "verify-functions", "warmup", "tests", "rollback" }), "re-deployed, verified and tested before the switch");
         Assert.That(record.GetProperty("steps").EnumerateArray().Single(s => s.GetProperty("name").GetString() == "tests").GetProperty("outcome").GetString(), Is.EqualTo("Succeeded"), "the pre-promotion tests ran");
         Assert.That(rehearsal.StateOf("prod-blue"), Is.Not.Empty, "blue (v1.1.0) is kept for inspection");
     }

@@ -129,6 +129,7 @@ public sealed class DeployRehearsal : IAsyncDisposable
         rehearsalCase.Terraform("apply", "-input=false", "-auto-approve", "-var", "app_version=v1.0.0", $"-var-file={Path.Combine(folder, "prod-blue.tfvars")}");
         rehearsalCase.Terraform("workspace", "select", "default");
         rehearsalCase.FrontDoor = await PublicFrontDoor.StartAsync(fake, Blue, GreenUrlFor(greenUrl));
+        await rehearsalCase.FrontDoor.ServeLiveTrafficAsync(3);
         return rehearsalCase;
     }
 
@@ -208,6 +209,9 @@ public sealed class DeployRehearsal : IAsyncDisposable
         DnsSyncTimeout=3s
         DnsPollInterval=250ms
         CleanupTrafficWindow=1m
+        MetricPeriod=1s
+        MetricDelay=0s
+        P95Ms=10000
         """;
 
     private static void RelaxLatencyThresholds(string app)
@@ -345,7 +349,9 @@ public sealed record ForwardedRequest(string Method, string Path, int StatusCode
 
 /// <summary>
 /// The public name as clients meet it: every request resolves the record through the fake Route 53 state (the test
-/// harness plays DNS) and is forwarded to the colour the record points to. A client keeps calling it.
+/// harness plays DNS) and is forwarded to the colour the record points to. A client keeps calling it. Like API Gateway,
+/// the door publishes each forwarded request to the fake CloudWatch under the colour's HTTP API (ApiId
+/// storytailor-production-&lt;colour&gt;, Stage v1, as the example's Terraform outputs name it): Count, 4xx, 5xx, Latency.
 /// </summary>
 public sealed class PublicFrontDoor : IAsyncDisposable
 {
@@ -361,6 +367,27 @@ public sealed class PublicFrontDoor : IAsyncDisposable
     private readonly List<ForwardedRequest> _forwarded = [];
 
     private PublicFrontDoor(WebApplication app) => _app = app;
+
+    /// <summary>Colours whose requests are published to CloudWatch (remove one to rehearse metrics that are not where the build looks).</summary>
+    public HashSet<string> PublishedColours { get; } = new(StringComparer.Ordinal) { "blue", "green" };
+
+    private FakeAwsServer? Metrics { get; set; }
+
+    private Func<string?>? ColourNow { get; set; }
+
+    /// <summary>The HTTP API identity the example's Terraform gives a colour (api_id, api_stage outputs).</summary>
+    public static IReadOnlyDictionary<string, string> ApiDimensions(string colour) =>
+        new Dictionary<string, string> { ["ApiId"] = $"storytailor-production-{colour}", ["Stage"] = "v1" };
+
+    /// <summary>A few requests of live traffic through the door (the colour live now gets a request count history).</summary>
+    public async Task ServeLiveTrafficAsync(int requests)
+    {
+        using var client = new HttpClient { BaseAddress = Url, Timeout = TimeSpan.FromSeconds(10) };
+        for (var i = 0; i < requests; i++)
+        {
+            using var response = await client.GetAsync(new Uri("health", UriKind.Relative));
+        }
+    }
 
     public Uri Url { get; private set; } = null!;
 
@@ -391,16 +418,25 @@ public sealed class PublicFrontDoor : IAsyncDisposable
         }
     }
 
-    public static Task<PublicFrontDoor> StartAsync(FakeAwsServer fake, LocalAppServer blue, Uri green)
+    public static async Task<PublicFrontDoor> StartAsync(FakeAwsServer fake, LocalAppServer blue, Uri green)
     {
         ArgumentNullException.ThrowIfNull(fake);
         ArgumentNullException.ThrowIfNull(blue);
-        return StartAsync(() => fake.Route53.Records(DeployRehearsal.ZoneId).SingleOrDefault(r => r.Name.TrimEnd('.') == DeployRehearsal.Domain)?.Values[0].TrimEnd('.') switch
+        string? Colour() => fake.Route53.Records(DeployRehearsal.ZoneId).SingleOrDefault(r => r.Name.TrimEnd('.') == DeployRehearsal.Domain)?.Values[0].TrimEnd('.') switch
         {
-            DeployRehearsal.BlueEndpoint => blue.BaseUrl,
-            DeployRehearsal.GreenEndpoint => green,
+            DeployRehearsal.BlueEndpoint => "blue",
+            DeployRehearsal.GreenEndpoint => "green",
+            _ => null,
+        };
+        var door = await StartAsync(() => Colour() switch
+        {
+            "blue" => blue.BaseUrl,
+            "green" => green,
             _ => null,
         });
+        door.Metrics = fake;
+        door.ColourNow = Colour;
+        return door;
     }
 
     /// <summary>A front door forwarding each request to where <paramref name="route"/> says at that moment (null: 502), after <paramref name="delay"/> (a slow colour).</summary>
@@ -419,6 +455,7 @@ public sealed class PublicFrontDoor : IAsyncDisposable
                 await Task.Delay(delay, context.RequestAborted);
             }
 
+            var colour = door.ColourNow?.Invoke();
             try
             {
                 await door.ForwardAsync(context, route());
@@ -426,6 +463,7 @@ public sealed class PublicFrontDoor : IAsyncDisposable
             finally
             {
                 door.Record(context, started);
+                door.Publish(colour, context.Response.StatusCode, started);
             }
         });
         await app.StartAsync();
@@ -478,6 +516,22 @@ public sealed class PublicFrontDoor : IAsyncDisposable
 
             await response.Content.CopyToAsync(context.Response.Body);
         }
+    }
+
+    private void Publish(string? colour, int status, DateTimeOffset started)
+    {
+        if (Metrics is not { } fake || colour is null || !PublishedColours.Contains(colour))
+        {
+            return;
+        }
+
+        var dimensions = ApiDimensions(colour);
+        var ms = (DateTimeOffset.UtcNow - started).TotalMilliseconds;
+        fake.CloudWatch.Publish("AWS/ApiGateway", "Count", dimensions, started, 1);
+        fake.CloudWatch.Publish("AWS/ApiGateway", "4xx", dimensions, started, status is >= 400 and < 500 ? 1 : 0);
+        fake.CloudWatch.Publish("AWS/ApiGateway", "5xx", dimensions, started, status >= 500 ? 1 : 0);
+        fake.CloudWatch.Publish("AWS/ApiGateway", "Latency", dimensions, started, ms);
+        fake.CloudWatch.Publish("AWS/ApiGateway", "IntegrationLatency", dimensions, started, ms);
     }
 
     private void Record(HttpContext context, DateTimeOffset started)

@@ -22,9 +22,8 @@ internal sealed record ReactionSample(
 /// </summary>
 internal sealed partial class RollbackReaction(DeployRehearsal rehearsal, BenchSettings settings)
 {
-    /// <summary>Green's API as the rehearsal's cake.config leaves it: the defaults ApiName storytailor-{workspace}, Stage v1.</summary>
-    private const string GreenApi = "storytailor-prod-green";
-    private const string Stage = "v1";
+    /// <summary>Green's HTTP API as the example's Terraform outputs name it (api_id, api_stage).</summary>
+    private static readonly ApiIdentity GreenApi = new(ApiGatewayType.Http, "storytailor-production-green", "v1");
 
     public async Task<ReactionSample> MeasureAsync(int run)
     {
@@ -80,7 +79,7 @@ internal sealed partial class RollbackReaction(DeployRehearsal rehearsal, BenchS
     {
         var from = DateTimeOffset.UtcNow.AddMinutes(-10);
         var times = Enumerable.Range(0, 42_000).Select(i => from.AddMilliseconds(i * 100)).ToList();
-        foreach (var (query, value) in new[] { (MetricQueries.Api5xxCount(GreenApi, Stage), 1.0), (MetricQueries.ApiRequestCount(GreenApi, Stage), 10.0) })
+        foreach (var (query, value) in new[] { (MetricQueries.ServerErrors(GreenApi, 1), 1.0), (MetricQueries.Requests(GreenApi, 1), 10.0) })
         {
             fake.CloudWatch.PutSeries(query.Namespace, query.MetricName, query.Dimensions, query.Stat, times.Select(t => (t, value)));
         }

@@ -18,6 +18,10 @@ locals {
 
   api_endpoint = coalesce(var.api_endpoint_override, "https://${local.stack_label}-api.${var.domain}")
 
+  # Stand-in for the HTTP API (v2) resource: CloudWatch publishes its metrics under ApiId and Stage.
+  api_id    = coalesce(var.api_id_override, local.name_prefix)
+  api_stage = "v1"
+
   services = toset(["router", "universal-agent"])
 }
 
@@ -50,6 +54,8 @@ resource "terraform_data" "deployment" {
     colour       = local.colour
     app_version  = var.app_version
     api_endpoint = local.api_endpoint
+    api_id       = local.api_id
+    api_stage    = local.api_stage
     functions    = { for name, svc in module.service : name => svc.function_name }
   }
 

@@ -23,6 +23,12 @@ variable "api_endpoint_override" {
   default     = null
 }
 
+variable "api_id_override" {
+  description = "Use this id as the api_id output instead of the derived one (the HTTP API's id in CloudWatch)."
+  type        = string
+  default     = null
+}
+
 variable "domain" {
   description = "Internal DNS domain for the API endpoints."
   type        = string

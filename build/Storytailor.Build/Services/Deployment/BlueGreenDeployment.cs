@@ -111,9 +111,9 @@ public sealed class BlueGreenDeployment(DeploymentRuntime runtime)
             }
 
             var cleanup = await CleanupAsync(session, before, idle, switched.InSyncAt ?? runtime.Time.GetUtcNow(), monitoring, previous?.Version ?? request.Version, cancellationToken).ConfigureAwait(false);
-            var summary = $"{request.Version} is live on {idle.Name()} ({settings.Domain}); {cleanup}";
+            var summary = $"{request.Version} is live on {idle.Name()} ({settings.Domain}); {cleanup}{(monitoring.ColdStartsNotMeasured is { } unmeasured ? $" Note: {unmeasured}." : string.Empty)}";
             await session.CloseAsync(DeploymentOutcome.Succeeded, null, cancellationToken).ConfigureAwait(false);
-            await NotifyAsync(DeploymentEvent.Succeeded, request, before, idle, runtime.Time.GetUtcNow() - started, null, session.Id, cancellationToken).ConfigureAwait(false);
+            await NotifyAsync(DeploymentEvent.Succeeded, request, before, idle, runtime.Time.GetUtcNow() - started, null, session.Id, cancellationToken, monitoring.ColdStartsNotMeasured).ConfigureAwait(false);
             return new DeploymentReport(true, DeploymentOutcome.Succeeded, summary) { LedgerKey = session.Key };
         }
         catch (DeploymentStepException ex) when (session is not null)
@@ -186,6 +186,7 @@ public sealed class BlueGreenDeployment(DeploymentRuntime runtime)
             {
                 var artifacts = ArtifactsOf(await FindRecordAsync(version, cancellationToken).ConfigureAwait(false));
                 var applied = await StepAsync(session, DeploymentSteps.Apply, () => Task.FromResult(Apply(target, new StackVariables(version, artifacts))), cancellationToken).ConfigureAwait(false);
+                await StepAsync(session, DeploymentSteps.VerifyFunctions, () => _stages.VerifyRestoredAsync(applied, artifacts, version, cancellationToken), cancellationToken).ConfigureAwait(false);
                 await StepAsync(session, DeploymentSteps.Warmup, () => WarmUpAsync(applied, cancellationToken), cancellationToken).ConfigureAwait(false);
                 await TestsStepAsync(session, request with { SkipTests = false }, target, applied.Endpoint, cancellationToken).ConfigureAwait(false);
                 outputs = runtime.Stack.Outputs(settings.ColourOf(target).Workspace);
@@ -272,7 +273,9 @@ public sealed class BlueGreenDeployment(DeploymentRuntime runtime)
     /// <summary>Cleanup on its own (also what a resumed deployment runs): guard, then destroy only when it allows.</summary>
     public async Task<(bool Destroyed, CleanupDecision Decision)> CleanUpOldColourAsync(DeploymentColour newColour, DateTimeOffset switchedAt, MonitoringResult? monitoring, string version, CancellationToken cancellationToken = default)
     {
-        var decision = await runtime.Guard.DecideAsync(new CleanupRequest(newColour, switchedAt, monitoring), cancellationToken).ConfigureAwait(false);
+        var old = runtime.Settings.ColourOf(newColour.Other());
+        var (oldApi, unknown) = StackOutputs.ApiOf(runtime.Settings, old, runtime.Stack.Outputs(old.Workspace));
+        var decision = await runtime.Guard.DecideAsync(new CleanupRequest(newColour, switchedAt, monitoring, oldApi) { ApiUnknown = unknown }, cancellationToken).ConfigureAwait(false);
         if (!decision.MayDestroy)
         {
             return (false, decision);
@@ -433,21 +436,36 @@ public sealed class BlueGreenDeployment(DeploymentRuntime runtime)
             await session.AddFactsAsync(firingBefore.Select(a => $"alarm {a} was already in ALARM before the switch (reported, not counted)"), cancellationToken).ConfigureAwait(false);
         }
 
-        var plan = MonitoringPlan.For(runtime.Settings, colour, SmokeProbeAsync) with
+        var target = runtime.Settings.ColourOf(colour);
+        var (api, unknown) = StackOutputs.ApiOf(runtime.Settings, target, runtime.Stack.Outputs(target.Workspace));
+        var plan = MonitoringPlan.For(runtime.Settings, colour, api, PublicProbe()) with
         {
+            ApiUnknown = unknown,
             AlarmsFiringBeforeSwitch = firingBefore,
-            OnSample = (sample, token) => session.AddFactsAsync(
-                [$"sample {sample.Number}: {(sample.Breached ? $"BREACH {sample.ConsecutiveBreaches}/{runtime.Settings.ConsecutiveBreaches}: " + string.Join("; ", sample.Breaches.Select(b => $"[{b.Metric}] {b.Fact}")) : "healthy")}"], token),
+            OnSample = (sample, token) => session.AddFactsAsync([sample.Describe(runtime.Settings.ConsecutiveBreaches)], token),
         };
         var result = await runtime.Monitoring.RunAsync(plan, cancellationToken).ConfigureAwait(false);
-        await session.EndStepAsync(result.Verdict == MonitoringVerdict.Passed ? StepOutcome.Succeeded : StepOutcome.Failed, [result.Reason], cancellationToken).ConfigureAwait(false);
+        await session.EndStepAsync(
+            result.Verdict == MonitoringVerdict.Passed ? StepOutcome.Succeeded : StepOutcome.Failed,
+            [result.Reason, $"extension: {Durations.Format(result.Extended)} of at most {Durations.Format(result.ExtensionBound)}", result.ColdStartsNotMeasured ?? $"cold starts measured from {string.Join(" and ", result.ColdStartSources.DefaultIfEmpty("(no sample)"))}"],
+            cancellationToken).ConfigureAwait(false);
         return result;
     }
 
-    private async Task<SmokeProbeResult> SmokeProbeAsync(CancellationToken cancellationToken)
+    /// <summary>The first sample runs the full smoke suite against the public URL (once after the switch); later samples the light probe.</summary>
+    private SmokeProbe PublicProbe()
     {
-        var smoke = await runtime.Tests.SmokeAsync(runtime.PublicUrl, runtime.TestSettings, cancellationToken).ConfigureAwait(false);
-        return new SmokeProbeResult(smoke.Passed, smoke.Passed ? $"{smoke.Checks.Count} checks against {runtime.PublicUrl}" : string.Join("; ", smoke.Failures));
+        var first = true;
+        return async cancellationToken =>
+        {
+            var full = first;
+            first = false;
+            var smoke = full
+                ? await runtime.Tests.SmokeAsync(runtime.PublicUrl, runtime.TestSettings, cancellationToken).ConfigureAwait(false)
+                : await runtime.Tests.ProbeAsync(runtime.PublicUrl, runtime.TestSettings, cancellationToken).ConfigureAwait(false);
+            var kind = full ? "full smoke suite" : "light probe";
+            return new SmokeProbeResult(smoke.Passed, smoke.Passed ? $"{kind}, {smoke.Checks.Count} checks against {runtime.PublicUrl}" : $"{kind}: {string.Join("; ", smoke.Failures)}");
+        };
     }
 
     private async Task<DeploymentReport> RollBackAfterMonitoringAsync(LedgerSession session, DeploymentRequest request, DeploymentColour? before, DeploymentColour idle, MonitoringResult monitoring, DateTimeOffset started, CancellationToken cancellationToken)
@@ -536,8 +554,8 @@ public sealed class BlueGreenDeployment(DeploymentRuntime runtime)
 
     private Task<T> StepAsync<T>(LedgerSession session, string step, Func<Task<StepResult<T>>> run, CancellationToken cancellationToken) => _stages.StepAsync(session, step, run, cancellationToken);
 
-    private Task NotifyAsync(DeploymentEvent kind, DeploymentRequest request, DeploymentColour? before, DeploymentColour after, TimeSpan? duration, string? reason, string? id, CancellationToken cancellationToken) =>
-        _stages.NotifyAsync(kind, request, before, after, duration, reason, id, cancellationToken);
+    private Task NotifyAsync(DeploymentEvent kind, DeploymentRequest request, DeploymentColour? before, DeploymentColour after, TimeSpan? duration, string? reason, string? id, CancellationToken cancellationToken, string? note = null) =>
+        _stages.NotifyAsync(kind, request, before, after, duration, reason, id, cancellationToken, note);
 
     internal static string Number(double value) => value.ToString("0.##", CultureInfo.InvariantCulture);
 

@@ -48,6 +48,12 @@ public sealed record DeploymentRuntime(
     /// <summary>Slack notices (null: no webhook configured).</summary>
     public SlackNotifier? Slack { get; init; }
 
+    /// <summary>Logs Insights, for cold starts of functions without Lambda Insights (null: not measured from logs).</summary>
+    public ILogsInsights? Logs { get; init; }
+
+    /// <summary>How long one Logs Insights query may run.</summary>
+    public TimeSpan LogQueryTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How long functions may take to finish their update after apply.</summary>
     public TimeSpan FunctionUpdateTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
@@ -61,7 +67,7 @@ public sealed record DeploymentRuntime(
 
     public CleanupGuard Guard => new(Dns, Metrics, Settings, HostedZoneId, Time, Log);
 
-    public MonitoringWindow Monitoring => new(Metrics, Time, Log);
+    public MonitoringWindow Monitoring => new(Metrics, Time, Log, Logs is null ? null : new ColdStartLogs(Logs, LogQueryTimeout));
 
     public ArtifactPublisher Publisher => new(Store, Functions, Log);
 }

@@ -118,6 +118,7 @@ public static class DeploymentRuntimeFactory
             TimeProvider.System)
         {
             Slack = slack,
+            Logs = factory.LogsInsights(),
         };
         return new OwnedDeploymentRuntime(runtime, owned);
     }

@@ -106,6 +106,29 @@ public sealed class DeploymentStages(DeploymentRuntime runtime)
             : throw new DeploymentStepException(DeploymentSteps.VerifyFunctions, string.Join("; ", result.Failures));
     }
 
+    /// <summary>
+    /// Every function of a re-applied workspace runs the CodeSha256 of the version being restored (the artifacts its
+    /// ledger record lists), not the current build's manifest: a rollback must not switch to other code.
+    /// </summary>
+    public async Task<StepResult<FunctionVerificationResult>> VerifyRestoredAsync(AppliedStack applied, IReadOnlyDictionary<string, StackArtifact> artifacts, string version, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(applied);
+        ArgumentNullException.ThrowIfNull(artifacts);
+        var unknown = applied.Functions.Keys.Where(s => !artifacts.ContainsKey(s)).ToList();
+        if (applied.Functions.Count == 0 || unknown.Count > 0)
+        {
+            throw new DeploymentStepException(DeploymentSteps.VerifyFunctions, applied.Functions.Count == 0
+                ? $"the workspace {applied.Workspace} has no function_names output; nothing to verify"
+                : $"the ledger lists no artifact of {version} for the services {string.Join(", ", unknown)}");
+        }
+
+        var expected = applied.Functions.ToDictionary(p => p.Value, p => artifacts[p.Key].CodeSha256, StringComparer.Ordinal);
+        var result = await runtime.Publisher.VerifyFunctionsAsync(expected, runtime.FunctionUpdateTimeout, runtime.FunctionPollInterval, cancellationToken).ConfigureAwait(false);
+        return result.Passed
+            ? new StepResult<FunctionVerificationResult>(result, [.. result.Functions.Select(f => f.Message)])
+            : throw new DeploymentStepException(DeploymentSteps.VerifyFunctions, $"{applied.Workspace} does not run {version}: {string.Join("; ", result.Failures)}");
+    }
+
     /// <summary>Runs one step between BeginStep and EndStep of the ledger; a failure is recorded with its facts and rethrown as the step's failure.</summary>
     public async Task<T> StepAsync<T>(LedgerSession session, string step, Func<Task<StepResult<T>>> run, CancellationToken cancellationToken)
     {
@@ -134,7 +157,7 @@ public sealed class DeploymentStages(DeploymentRuntime runtime)
     }
 
     /// <summary>A Slack notice when a webhook is configured (Slack being down never fails the run).</summary>
-    public async Task NotifyAsync(DeploymentEvent kind, DeploymentRequest request, DeploymentColour? before, DeploymentColour? after, TimeSpan? duration, string? reason, string? id, CancellationToken cancellationToken)
+    public async Task NotifyAsync(DeploymentEvent kind, DeploymentRequest request, DeploymentColour? before, DeploymentColour? after, TimeSpan? duration, string? reason, string? id, CancellationToken cancellationToken, string? note = null)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (runtime.Slack is not { } slack)
@@ -151,6 +174,7 @@ public sealed class DeploymentStages(DeploymentRuntime runtime)
             RunUrl = request.Trigger.RunUrl,
             DeploymentId = id,
             Actor = request.Trigger.Actor,
+            Note = note,
         }, cancellationToken).ConfigureAwait(false);
     }
 

@@ -104,11 +104,18 @@ public sealed class PrePromotionTests(IBuildLog log, CommandRunner runner, Artif
         return new PrePromotionResult(security.Passed, facts, security.Passed ? [] : security.Failures);
     }
 
-    /// <summary>The smoke suite alone (also the monitoring window's probe of the public URL and the rollback's check).</summary>
+    /// <summary>The smoke suite alone (also the full check of the public URL after the switch, and the rollback's check).</summary>
     public Task<SmokeResult> SmokeAsync(Uri endpoint, PrePromotionSettings settings, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(settings);
         return new SmokeSuite(log).RunAsync(new SmokeSettings(endpoint) { ApiKey = settings.ApiKey, ResponseTimeLimit = settings.SmokeResponseLimit }, cancellationToken);
+    }
+
+    /// <summary>The light probe of a live URL (health routes and one read route), each monitoring sample's.</summary>
+    public Task<SmokeResult> ProbeAsync(Uri endpoint, PrePromotionSettings settings, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        return new SmokeSuite(log).ProbeAsync(new SmokeSettings(endpoint) { ApiKey = settings.ApiKey, ResponseTimeLimit = settings.SmokeResponseLimit }, cancellationToken);
     }
 
     /// <summary>
