@@ -50,7 +50,7 @@ public sealed partial class BuildContext : FrostingContext
         DefaultBranch = NullIfEmpty(reader.Read(BuildParameters.DefaultBranch));
         SupabaseCli = Path.GetFullPath(reader.Read(BuildParameters.SupabaseCli), working);
         ToolSetup = new ToolSettings(
-            Path.Combine(working, ".terraform-version"),
+            PinnedFile(working, ".terraform-version"),
             SupabaseCli,
             new PinnedNpmTool("Supabase CLI", Path.Combine(working, "tools", "supabase"), "supabase", Path.Combine("node_modules", ".bin", "supabase")));
         Cache = new StageCache(Path.GetFullPath(reader.Read(BuildParameters.CacheDir), working), !reader.Read(BuildParameters.NoCache));
@@ -177,6 +177,27 @@ public sealed partial class BuildContext : FrostingContext
     private readonly Dictionary<string, string> _toolVersions = new(StringComparer.Ordinal);
 
     private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
+
+    /// <summary>A repository file such as .terraform-version: in the working directory, else in the repository the build program was compiled from.</summary>
+    private static string PinnedFile(string working, string name)
+    {
+        var local = Path.Combine(working, name);
+        if (File.Exists(local))
+        {
+            return local;
+        }
+
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            var candidate = Path.Combine(directory.FullName, name);
+            if (File.Exists(candidate) && File.Exists(Path.Combine(directory.FullName, "build.sh")))
+            {
+                return candidate;
+            }
+        }
+
+        return local;
+    }
 
     private static string? ReadReleaseVersion(ParameterReader reader, string? githubRef)
     {
