@@ -99,7 +99,11 @@ internal sealed class HostRunner(IServiceProvider provider, CommandLine command,
             return;
         }
 
-        var setupContext = new SetupContext(context, info, engine.Tasks);
+        // The tasks the target would run, in order (--exclusive: the target alone), as in a real run.
+        var graph = Cake.Core.Graph.CakeGraphBuilder.Build(engine.Tasks);
+        var names = command.Exclusive ? [info.Name] : graph.Traverse(info.Name).ToList();
+        var tasks = names.Select(n => engine.Tasks.First(t => string.Equals(t.Name, n, StringComparison.OrdinalIgnoreCase))).ToList();
+        var setupContext = new SetupContext(context, info, tasks);
         foreach (var setup in provider.GetServices<IFrostingSetup>())
         {
             setup.Setup(context, setupContext);

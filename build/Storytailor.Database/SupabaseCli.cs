@@ -7,7 +7,7 @@ namespace Storytailor.Database;
 public sealed record PushOutcome(bool Succeeded, bool UpToDate, IReadOnlyList<string> Migrations, IReadOnlyList<string> Seeds, string Message, CommandResult Command);
 
 /// <summary>
-/// The Supabase CLI (npm package <c>supabase</c> 3.x, installed by <c>npm ci --prefix tools/supabase</c>).
+/// The Supabase CLI (npm package <c>supabase</c> 3.x, pinned in <c>tools/supabase</c> and installed by <c>./build.sh</c>).
 /// 3.x takes the target database as <c>--remote=&lt;url&gt;</c> (2.x had <c>--db-url</c>) and needs no access
 /// token for a URL. Telemetry and the update check are turned off: the build talks to 127.0.0.1 only.
 /// </summary>
@@ -102,7 +102,7 @@ public sealed class SupabaseCli(CommandRunner runner, string executable)
     {
         if (!File.Exists(Executable))
         {
-            throw new CommandException($"Supabase CLI not found at {Executable}: run 'npm ci --prefix tools/supabase' (or set the Supabase CLI path).");
+            throw new CommandException($"Supabase CLI not found at {Executable}: ./build.sh installs the pinned one into tools/supabase (./build.sh --target=Tools), or set --supabase-cli.");
         }
     }
 

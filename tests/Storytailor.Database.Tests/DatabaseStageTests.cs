@@ -50,7 +50,7 @@ public class DatabaseStageTests : PostgresTestBase
     {
         using var app = TestEnvironment.CopyApp(TestEnvironment.FixtureApp);
         var migrations = await new MigrationValidator(Runner, Log).ValidateAsync(new MigrationSettings(app.Root, app.PathOf("no-such-supabase")), await FreshDatabaseAsync());
-        Assert.That(migrations.Failures, Has.Some.Contains("could not run: Supabase CLI not found").And.Contains("npm ci --prefix tools/supabase"));
+        Assert.That(migrations.Failures, Has.Some.Contains("could not run: Supabase CLI not found").And.Contains("./build.sh --target=Tools"));
     }
 
     [Test]

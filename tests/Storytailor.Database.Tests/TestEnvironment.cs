@@ -12,17 +12,12 @@ internal static class TestEnvironment
 
     public static string FixtureApp => Path.Combine(TestContext.CurrentContext.TestDirectory, "Fixtures", "app");
 
-    /// <summary>Installs the pinned CLI (npm ci --prefix tools/supabase) when it is not there yet.</summary>
+    /// <summary>Installs the pinned CLI when it is missing, outdated or damaged, as ./build.sh does.</summary>
     public static async Task EnsureSupabaseCliAsync()
     {
-        if (File.Exists(SupabaseCli))
-        {
-            return;
-        }
-
-        var runner = new CommandRunner(new RecordingLog(), new SecretRedactor());
-        var result = await runner.RunAsync(new CommandSpec("npm", ["ci", "--prefix", "tools/supabase", "--no-audit", "--no-fund"], RepositoryRoot) { StreamOutput = false });
-        Assert.That(result.Succeeded && File.Exists(SupabaseCli), Is.True, $"npm ci --prefix tools/supabase failed: {result.Tail()}");
+        var tool = new PinnedNpmTool("Supabase CLI", Path.Combine(RepositoryRoot, "tools", "supabase"), "supabase", Path.Combine("node_modules", ".bin", "supabase"));
+        await tool.EnsureAsync(new CommandRunner(new RecordingLog(), new SecretRedactor()), new RecordingLog(), TimeSpan.FromMinutes(10));
+        Assert.That(File.Exists(SupabaseCli), Is.True, $"the pinned Supabase CLI is not at {SupabaseCli}");
     }
 
     /// <summary>A temporary copy of a folder; deleted by <see cref="TemporaryApp.Dispose"/>.</summary>

@@ -67,6 +67,7 @@ public sealed class DeployRehearsal : IAsyncDisposable
         var app = Path.Combine(workspace.Path, "app");
         CopyTree(BuildProgram.ExampleApp, app);
         RelaxLatencyThresholds(app);
+        CheckOutAsRelease(app);
         var rehearsal = new DeployRehearsal(workspace, app, Path.Combine(workspace.Path, "artifacts"), Path.Combine(workspace.Path, "cache"));
         File.WriteAllText(Path.Combine(workspace.Path, "cake.config"), Config);
 
@@ -86,6 +87,28 @@ public sealed class DeployRehearsal : IAsyncDisposable
         rehearsal.Blue = await LocalAppServer.StartAsync("node", app, "packages/router/dist/server.js", colourEnvironment, TimeSpan.FromSeconds(30), new RecordingLog(), new SecretRedactor());
         rehearsal.Green = await LocalAppServer.StartAsync("node", app, "packages/router/dist/server.js", colourEnvironment, TimeSpan.FromSeconds(30), new RecordingLog(), new SecretRedactor());
         return rehearsal;
+    }
+
+    /// <summary>The versions the cases deploy; each is a tag on the copy's one commit, as a release checkout has.</summary>
+    public static readonly string[] ReleasedVersions = ["v1.0.0", "v1.1.0", "v1.2.0", "v2.0.0"];
+
+    /// <summary>Makes the copy a git checkout of one commit carrying every tag of <see cref="ReleasedVersions"/> (DeployProduction checks HEAD is the tag's commit).</summary>
+    private static void CheckOutAsRelease(string app)
+    {
+        Git(app, "init", "--quiet");
+        Git(app, "add", "-A");
+        Git(app, "-c", "user.name=rehearsal", "-c", "user.email=rehearsal@example.invalid", "commit", "--quiet", "-m", "release");
+        foreach (var version in ReleasedVersions)
+        {
+            Git(app, "tag", version);
+        }
+    }
+
+    /// <summary>Runs git in the app copy; fails the rehearsal when git does.</summary>
+    public static string Git(string app, params string[] arguments)
+    {
+        var run = BuildProgram.Start("git", arguments, app, null, TimeSpan.FromMinutes(1));
+        return run.ExitCode == 0 ? run.Output.Trim() : throw new InvalidOperationException($"git {string.Join(' ', arguments)} failed:\n{run}");
     }
 
     public async ValueTask DisposeAsync()

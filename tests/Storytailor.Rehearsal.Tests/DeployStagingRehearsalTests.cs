@@ -28,11 +28,9 @@ public sealed partial class DeployStagingRehearsalTests
     public async Task Prepare()
     {
         var runner = new CommandRunner(new RecordingLog(), new SecretRedactor());
-        if (!File.Exists(SupabaseCli))
-        {
-            var install = await runner.RunAsync(new CommandSpec("npm", ["ci", "--prefix", "tools/supabase", "--no-audit", "--no-fund"], BuildProgram.RepositoryRoot) { StreamOutput = false });
-            Assert.That(install.Succeeded && File.Exists(SupabaseCli), Is.True, $"npm ci --prefix tools/supabase failed: {install.Tail()}");
-        }
+        // The pinned CLI, installed as ./build.sh installs it (atomically, once for concurrent runs).
+        await new PinnedNpmTool("Supabase CLI", Path.Combine(BuildProgram.RepositoryRoot, "tools", "supabase"), "supabase", Path.Combine("node_modules", ".bin", "supabase"))
+            .EnsureAsync(runner, new RecordingLog(), TimeSpan.FromMinutes(10));
 
         _postgres = await ThrowawayPostgres.StartAsync(new PostgresSettings(), runner, new RecordingLog(), new SecretRedactor());
         _rehearsal = RehearsalAssembly.Shared;

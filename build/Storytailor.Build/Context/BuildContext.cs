@@ -4,6 +4,7 @@ using Cake.Core.Diagnostics;
 using Cake.Frosting;
 using Storytailor.Build.Reporting;
 using Storytailor.Build.Services.Caching;
+using Storytailor.Build.Services.Tools;
 using Storytailor.Core;
 
 namespace Storytailor.Build.Context;
@@ -48,6 +49,10 @@ public sealed partial class BuildContext : FrostingContext
         DatabaseUrl = NullIfEmpty(reader.Read(BuildParameters.DatabaseUrl));
         DefaultBranch = NullIfEmpty(reader.Read(BuildParameters.DefaultBranch));
         SupabaseCli = Path.GetFullPath(reader.Read(BuildParameters.SupabaseCli), working);
+        ToolSetup = new ToolSettings(
+            PinnedFile(working, ".terraform-version"),
+            SupabaseCli,
+            new PinnedNpmTool("Supabase CLI", Path.Combine(working, "tools", "supabase"), "supabase", Path.Combine("node_modules", ".bin", "supabase")));
         Cache = new StageCache(Path.GetFullPath(reader.Read(BuildParameters.CacheDir), working), !reader.Read(BuildParameters.NoCache));
         Load = LoadOptions.Read(reader);
         Deploy = DeployOptions.Read(reader, context, Targets, DeploymentEnvironment);
@@ -111,6 +116,12 @@ public sealed partial class BuildContext : FrostingContext
     public string? DefaultBranch { get; }
 
     public string SupabaseCli { get; }
+
+    /// <summary>The pinned Terraform version file and the build's own tools (see Services/Tools).</summary>
+    public ToolSettings ToolSetup { get; }
+
+    /// <summary>The tools checked or installed before the first task (empty when no stage needs one).</summary>
+    public IReadOnlyList<ReadyTool> ReadyTools { get; internal set; } = [];
 
     public LoadOptions Load { get; }
 
@@ -193,6 +204,27 @@ public sealed partial class BuildContext : FrostingContext
     private readonly Dictionary<string, string> _toolVersions = new(StringComparer.Ordinal);
 
     private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
+
+    /// <summary>A repository file such as .terraform-version: in the working directory, else in the repository the build program was compiled from.</summary>
+    private static string PinnedFile(string working, string name)
+    {
+        var local = Path.Combine(working, name);
+        if (File.Exists(local))
+        {
+            return local;
+        }
+
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            var candidate = Path.Combine(directory.FullName, name);
+            if (File.Exists(candidate) && File.Exists(Path.Combine(directory.FullName, "build.sh")))
+            {
+                return candidate;
+            }
+        }
+
+        return local;
+    }
 
     private static string? ReadReleaseVersion(ParameterReader reader, string? githubRef)
     {

@@ -5,7 +5,7 @@ using Storytailor.Build.Secrets;
 
 namespace Storytailor.Build.Context;
 
-/// <summary>Before the first task: mask secrets in GitHub's log and prepare the artifacts folder.</summary>
+/// <summary>Before the first task: mask secrets in GitHub's log, check or install the tools the stages run, prepare the artifacts folder.</summary>
 public sealed class BuildLifetime : FrostingLifetime<BuildContext>
 {
     public override void Setup(BuildContext context, ISetupContext info)
@@ -20,6 +20,9 @@ public sealed class BuildLifetime : FrostingLifetime<BuildContext>
             }
         }
 
+        ArgumentNullException.ThrowIfNull(info);
+        Tasks.Preflight.Tools.EnsureFor(context, info.TasksToExecute.Select(t => t.Name));
+        Tasks.Deploy.ReleaseTagGate.EnsureFor(context);
         Directory.CreateDirectory(context.ArtifactsDirectory);
         Tasks.Deploy.DeploymentDryRun.PrintIfRequested(context);
     }

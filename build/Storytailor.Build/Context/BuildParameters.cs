@@ -54,7 +54,7 @@ public static partial class BuildParameters
         "default-branch", "Branch whose published migrations must not be edited", string.Empty, Text, "ref", "origin/main, else main");
 
     public static readonly Parameter<string> SupabaseCli = new(
-        "supabase-cli", "Path of the Supabase CLI (installed by npm ci --prefix tools/supabase)", "tools/supabase/node_modules/.bin/supabase", Text, "path");
+        "supabase-cli", "Path of the Supabase CLI (default: the pinned one, which the build installs into tools/supabase)", "tools/supabase/node_modules/.bin/supabase", Text, "path");
 
     public static readonly Parameter<bool> NoCache = new(
         "no-cache", "Run every stage even when its inputs are unchanged since it last passed", false, Flag, "bool");
