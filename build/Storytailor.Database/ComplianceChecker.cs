@@ -26,15 +26,21 @@ public sealed partial class ComplianceChecker
     public const string ErasureRule = "right-to-erasure";
     public const string PrivacyDefaultsRule = "privacy-by-default";
 
-    /// <param name="appRoot">The app: holds compliance/data-inventory.yml and the packages.</param>
+    /// <summary>The data inventory, relative to the app root.</summary>
+    public string InventoryFile { get; init; } = DataInventory.RelativePath;
+
+    /// <summary>Column values the app declares for the erasure proof's test rows: "schema.table" → column → value.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> ErasureRows { get; init; } = new Dictionary<string, IReadOnlyDictionary<string, string>>();
+
+    /// <param name="appRoot">The app: holds the data inventory and the packages.</param>
     /// <param name="database">The database the migrations were applied to.</param>
     public async Task<ComplianceResult> CheckAsync(string appRoot, PostgresUrl database, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(database);
-        var inventoryPath = Path.Combine(appRoot, DataInventory.RelativePath);
+        var inventoryPath = Path.Combine(appRoot, InventoryFile);
         if (!File.Exists(inventoryPath))
         {
-            return new ComplianceResult([CheckOutcome.Fail(InventoryRule, [$"{InventoryRule}: {DataInventory.RelativePath} not found in {appRoot}"])]);
+            return new ComplianceResult([CheckOutcome.Fail(InventoryRule, [$"{InventoryRule}: {InventoryFile} not found in {appRoot}"])]);
         }
 
         DataInventory inventory;
@@ -64,7 +70,7 @@ public sealed partial class ComplianceChecker
         rules.Add(CheckRowLevelSecurity(schema, inventory));
         rules.Add(CheckPersonalColumns(schema, inventory));
         rules.Add(CheckInventoryExists(schema, inventory));
-        rules.Add(await new ErasureProof(connection, schema, inventory).RunAsync(cancellationToken).ConfigureAwait(false));
+        rules.Add(await new ErasureProof(connection, schema, inventory, ErasureRows).RunAsync(cancellationToken).ConfigureAwait(false));
         rules.Add(TrackerDependencies.Check(appRoot, inventory.ChildFacingPackages, inventory.TrackingDenyList));
         rules.Add(CheckPrivacyDefaults(schema, inventory));
         return new ComplianceResult(rules);

@@ -6,11 +6,11 @@ using Storytailor.Build.Services.Caching;
 namespace Storytailor.Build.Tasks.Ci;
 
 [TaskName("FormatCheck")]
-[TaskDescription("Checks the app's formatting (npm run format:check)")]
+[TaskDescription("Checks the app's formatting (npm run format:check, or the script the app's description names)")]
 [IsDependentOn(typeof(Restore))]
 public sealed class FormatCheck : FrostingTask<BuildContext>
 {
     public override bool ShouldRun(BuildContext context) => context.RunUnlessCached(this, StageInputCatalog.Sources(context, "FormatCheck"));
 
-    public override void Run(BuildContext context) => new NpmScripts(context).RunScript("FormatCheck", "format:check");
+    public override void Run(BuildContext context) => new NpmScripts(context).RunScript("FormatCheck", context.App.Scripts.FormatCheck);
 }

@@ -12,5 +12,5 @@ public sealed class Lint : FrostingTask<BuildContext>
 {
     public override bool ShouldRun(BuildContext context) => context.RunUnlessCached(this, StageInputCatalog.Sources(context, "Lint"));
 
-    public override void Run(BuildContext context) => new NpmScripts(context).RunScript("Lint", "lint");
+    public override void Run(BuildContext context) => new NpmScripts(context).RunScript("Lint", context.App.Scripts.Lint);
 }

@@ -12,5 +12,5 @@ public sealed class Typecheck : FrostingTask<BuildContext>
 {
     public override bool ShouldRun(BuildContext context) => context.RunUnlessCached(this, StageInputCatalog.Sources(context, "Typecheck"));
 
-    public override void Run(BuildContext context) => new NpmScripts(context).RunScript("Typecheck", "typecheck");
+    public override void Run(BuildContext context) => new NpmScripts(context).RunScript("Typecheck", context.App.Scripts.Typecheck);
 }
