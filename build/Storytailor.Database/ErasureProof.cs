@@ -455,7 +455,8 @@ internal sealed partial class ErasureProof(NpgsqlConnection connection, SchemaSn
         {
             case "text" or "varchar" or "bpchar" or "citext" or "name":
                 var unique = string.Create(CultureInfo.InvariantCulture, $"erasure.check{n}.{tag}@example.invalid");
-                List<string> textCandidates = [.. texts, string.Create(CultureInfo.InvariantCulture, $"t{n}{tag}"), string.Create(CultureInfo.InvariantCulture, $"Test {n}"), "x", .. numbers];
+                var letters = string.Concat(tag.Select(c => (char)('a' + (Convert.ToInt32(c.ToString(), 16) % 26))));
+                List<string> textCandidates = [.. texts, string.Create(CultureInfo.InvariantCulture, $"t{n}{tag}"), letters, letters[..3], string.Create(CultureInfo.InvariantCulture, $"Test {n}"), "x", .. numbers];
                 var text = attempt == 0 ? unique : Pick(textCandidates, string.Create(CultureInfo.InvariantCulture, $"{tag}{n}"));
                 return $"left({Quote(text)}, coalesce(nullif(regexp_replace('{column.Type}', '\\D', '', 'g'), '')::int, 200))::{column.Type}";
             case "int2" or "int4" or "int8" or "numeric" or "float4" or "float8":

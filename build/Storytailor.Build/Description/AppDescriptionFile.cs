@@ -182,7 +182,7 @@ public static class AppDescriptionFile
         {
             string message;
             var isKey = false;
-            if (error.Path.Contains("/oneOf/", StringComparison.Ordinal))
+            if (System.Text.RegularExpressions.Regex.IsMatch(error.Path, @"/oneOf/\d+(/[^/]+)?$"))
             {
                 // A choice (an object or false, say): say once what is expected, unless a deeper error says more.
                 if (errors.Any(e => e.Instance.StartsWith(error.Instance + "/", StringComparison.Ordinal)))
@@ -390,7 +390,7 @@ public static class AppDescriptionFile
             var workspace = workspaces.FirstOrDefault(w => w.Name == wanted || Relative(w) == wanted);
             if (workspace is null)
             {
-                problem(at + "/workspace", $"no workspace '{wanted}' in {appRoot}/package.json. {Cake.Frosting.NameSuggestion.DidYouMean(wanted, workspaces.Select(Relative))}Workspaces: {(workspaces.Count == 0 ? "(none)" : string.Join(", ", workspaces.Select(Relative)))}.");
+                problem(at + "/workspace", $"no workspace '{wanted}' in {appRoot}/package.json. {Cake.Frosting.NameSuggestion.DidYouMean(wanted, workspaces.Select(Relative))}Workspaces: {(workspaces.Count == 0 ? "(none)" : string.Join(", ", workspaces.Select(Relative).Order(StringComparer.Ordinal)))}.");
                 continue;
             }
 
