@@ -13,7 +13,7 @@ public static class StageInputCatalog
 
     /// <summary>Lint, type check, format check, build: every source file of the app.</summary>
     public static StageInputs Sources(BuildContext context, string stage) => Node(context, stage)
-        .Files(AppFiles.Under(context.AppRoot));
+        .Files(SourceFiles(context));
 
     public static StageInputs UnitTests(BuildContext context)
     {
@@ -48,7 +48,17 @@ public static class StageInputCatalog
         .Value("day", DateTimeOffset.UtcNow.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
 
     public static StageInputs SecretScan(BuildContext context) => Base(context, "SecretScan")
-        .Files(AppFiles.Under(context.AppRoot));
+        .Files(SourceFiles(context));
+
+    /// <summary>The app's files, without what its tests write (the folders of the declared coverage reports).</summary>
+    private static IEnumerable<string> SourceFiles(BuildContext context)
+    {
+        var generated = context.App.CoverageReports
+            .Select(r => Path.GetDirectoryName(context.AppPath(r.Path))! + Path.DirectorySeparatorChar)
+            .Where(folder => folder.Length > context.AppRoot.Length + 1)
+            .ToList();
+        return AppFiles.Under(context.AppRoot).Where(file => !generated.Any(folder => Path.GetFullPath(file).StartsWith(folder, StringComparison.Ordinal)));
+    }
 
     /// <summary>The sources, the built files of every workspace (the folder of its "main") and which workspaces are services.</summary>
     public static StageInputs Package(BuildContext context) => Sources(context, "Package")
