@@ -47,6 +47,7 @@ public sealed partial class ComplianceChecker
         try
         {
             inventory = DataInventory.Load(inventoryPath);
+            inventory.File = InventoryFile;
         }
         catch (FormatException ex)
         {
@@ -81,12 +82,12 @@ public sealed partial class ComplianceChecker
         var failures = new List<string>();
         if (inventory.ExposedSchemas.Count == 0)
         {
-            failures.Add($"{InventoryRule}: {DataInventory.RelativePath} lists no exposed_schemas");
+            failures.Add($"{InventoryRule}: {inventory.File} lists no exposed_schemas");
         }
 
         foreach (var table in inventory.Tables)
         {
-            var where = $"{InventoryRule}: {DataInventory.RelativePath} table '{table.Name}'";
+            var where = $"{InventoryRule}: {inventory.File} table '{table.Name}'";
             if (string.IsNullOrWhiteSpace(table.Purpose))
             {
                 failures.Add($"{where} has no purpose");
@@ -132,7 +133,7 @@ public sealed partial class ComplianceChecker
                 count++;
                 if (!listed.Contains($"{table.QualifiedName}.{column.Name}"))
                 {
-                    failures.Add($"{PersonalColumnsRule}: column {table.QualifiedName}.{column.Name} looks personal but is not in {DataInventory.RelativePath}");
+                    failures.Add($"{PersonalColumnsRule}: column {table.QualifiedName}.{column.Name} looks personal but is not in {inventory.File}");
                 }
             }
         }
@@ -149,13 +150,13 @@ public sealed partial class ComplianceChecker
             var found = schema.Find(schemaName, tableName);
             if (found is null)
             {
-                failures.Add($"{InventoryExistsRule}: table {schemaName}.{tableName} is in {DataInventory.RelativePath} but not in the database");
+                failures.Add($"{InventoryExistsRule}: table {schemaName}.{tableName} is in {inventory.File} but not in the database");
                 continue;
             }
 
             foreach (var column in table.Columns.Where(c => found.Columns.All(dc => dc.Name != c.Name)))
             {
-                failures.Add($"{InventoryExistsRule}: column {found.QualifiedName}.{column.Name} is in {DataInventory.RelativePath} but not in the database");
+                failures.Add($"{InventoryExistsRule}: column {found.QualifiedName}.{column.Name} is in {inventory.File} but not in the database");
             }
         }
 
@@ -166,7 +167,7 @@ public sealed partial class ComplianceChecker
     {
         if (inventory.PrivacyDefaults.Count == 0)
         {
-            return CheckOutcome.Fail(PrivacyDefaultsRule, [$"{PrivacyDefaultsRule}: {DataInventory.RelativePath} declares no privacy_defaults"]);
+            return CheckOutcome.Fail(PrivacyDefaultsRule, [$"{PrivacyDefaultsRule}: {inventory.File} declares no privacy_defaults"]);
         }
 
         var failures = new List<string>();

@@ -36,7 +36,7 @@ internal sealed partial class ErasureProof(NpgsqlConnection connection, SchemaSn
         var subjectName = inventory.Erasure?.SubjectTable;
         if (string.IsNullOrWhiteSpace(function) || string.IsNullOrWhiteSpace(subjectName))
         {
-            return CheckOutcome.Fail(Rule, [$"{Rule}: {DataInventory.RelativePath} must name erasure.function and erasure.subject_table"]);
+            return CheckOutcome.Fail(Rule, [$"{Rule}: {inventory.File} must name erasure.function and erasure.subject_table"]);
         }
 
         var (functionSchema, functionName) = DataInventory.SplitName(function);
@@ -46,7 +46,7 @@ internal sealed partial class ErasureProof(NpgsqlConnection connection, SchemaSn
             exists.Parameters.Add(new NpgsqlParameter { Value = functionName });
             if ((long)(await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))! == 0)
             {
-                return CheckOutcome.Fail(Rule, [$"{Rule}: erasure function {functionSchema}.{functionName} named in {DataInventory.RelativePath} does not exist"]);
+                return CheckOutcome.Fail(Rule, [$"{Rule}: erasure function {functionSchema}.{functionName} named in {inventory.File} does not exist"]);
             }
         }
 
