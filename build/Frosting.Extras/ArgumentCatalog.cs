@@ -7,4 +7,7 @@ public sealed record ArgumentDescription(string Name, string Type, string Defaul
 public interface IArgumentCatalog
 {
     IReadOnlyList<ArgumentDescription> Arguments { get; }
+
+    /// <summary>Lines --help prints after the arguments (the application's own configuration files, say).</summary>
+    IReadOnlyList<string> HelpNotes => [];
 }

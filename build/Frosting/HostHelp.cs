@@ -45,6 +45,10 @@ internal sealed class HostHelp(IAnsiConsole console, IReadOnlyList<TaskDefinitio
 
             console.Write(new Rule("Arguments (argument > environment variable > cake.config)").LeftJustified());
             console.Write(table);
+            foreach (var line in arguments.HelpNotes)
+            {
+                console.WriteLine(line);
+            }
         }
 
         console.WriteLine("Exit codes: 0 success, 1 a task failed, 2 usage or configuration error.");

@@ -26,21 +26,28 @@ public sealed partial class ComplianceChecker
     public const string ErasureRule = "right-to-erasure";
     public const string PrivacyDefaultsRule = "privacy-by-default";
 
-    /// <param name="appRoot">The app: holds compliance/data-inventory.yml and the packages.</param>
+    /// <summary>The data inventory, relative to the app root.</summary>
+    public string InventoryFile { get; init; } = DataInventory.RelativePath;
+
+    /// <summary>Column values the app declares for the erasure proof's test rows: "schema.table" → column → value.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> ErasureRows { get; init; } = new Dictionary<string, IReadOnlyDictionary<string, string>>();
+
+    /// <param name="appRoot">The app: holds the data inventory and the packages.</param>
     /// <param name="database">The database the migrations were applied to.</param>
     public async Task<ComplianceResult> CheckAsync(string appRoot, PostgresUrl database, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(database);
-        var inventoryPath = Path.Combine(appRoot, DataInventory.RelativePath);
+        var inventoryPath = Path.Combine(appRoot, InventoryFile);
         if (!File.Exists(inventoryPath))
         {
-            return new ComplianceResult([CheckOutcome.Fail(InventoryRule, [$"{InventoryRule}: {DataInventory.RelativePath} not found in {appRoot}"])]);
+            return new ComplianceResult([CheckOutcome.Fail(InventoryRule, [$"{InventoryRule}: {InventoryFile} not found in {appRoot}"])]);
         }
 
         DataInventory inventory;
         try
         {
             inventory = DataInventory.Load(inventoryPath);
+            inventory.File = InventoryFile;
         }
         catch (FormatException ex)
         {
@@ -64,7 +71,7 @@ public sealed partial class ComplianceChecker
         rules.Add(CheckRowLevelSecurity(schema, inventory));
         rules.Add(CheckPersonalColumns(schema, inventory));
         rules.Add(CheckInventoryExists(schema, inventory));
-        rules.Add(await new ErasureProof(connection, schema, inventory).RunAsync(cancellationToken).ConfigureAwait(false));
+        rules.Add(await new ErasureProof(connection, schema, inventory, ErasureRows).RunAsync(cancellationToken).ConfigureAwait(false));
         rules.Add(TrackerDependencies.Check(appRoot, inventory.ChildFacingPackages, inventory.TrackingDenyList));
         rules.Add(CheckPrivacyDefaults(schema, inventory));
         return new ComplianceResult(rules);
@@ -75,12 +82,12 @@ public sealed partial class ComplianceChecker
         var failures = new List<string>();
         if (inventory.ExposedSchemas.Count == 0)
         {
-            failures.Add($"{InventoryRule}: {DataInventory.RelativePath} lists no exposed_schemas");
+            failures.Add($"{InventoryRule}: {inventory.File} lists no exposed_schemas");
         }
 
         foreach (var table in inventory.Tables)
         {
-            var where = $"{InventoryRule}: {DataInventory.RelativePath} table '{table.Name}'";
+            var where = $"{InventoryRule}: {inventory.File} table '{table.Name}'";
             if (string.IsNullOrWhiteSpace(table.Purpose))
             {
                 failures.Add($"{where} has no purpose");
@@ -126,7 +133,7 @@ public sealed partial class ComplianceChecker
                 count++;
                 if (!listed.Contains($"{table.QualifiedName}.{column.Name}"))
                 {
-                    failures.Add($"{PersonalColumnsRule}: column {table.QualifiedName}.{column.Name} looks personal but is not in {DataInventory.RelativePath}");
+                    failures.Add($"{PersonalColumnsRule}: column {table.QualifiedName}.{column.Name} looks personal but is not in {inventory.File}");
                 }
             }
         }
@@ -143,13 +150,13 @@ public sealed partial class ComplianceChecker
             var found = schema.Find(schemaName, tableName);
             if (found is null)
             {
-                failures.Add($"{InventoryExistsRule}: table {schemaName}.{tableName} is in {DataInventory.RelativePath} but not in the database");
+                failures.Add($"{InventoryExistsRule}: table {schemaName}.{tableName} is in {inventory.File} but not in the database");
                 continue;
             }
 
             foreach (var column in table.Columns.Where(c => found.Columns.All(dc => dc.Name != c.Name)))
             {
-                failures.Add($"{InventoryExistsRule}: column {found.QualifiedName}.{column.Name} is in {DataInventory.RelativePath} but not in the database");
+                failures.Add($"{InventoryExistsRule}: column {found.QualifiedName}.{column.Name} is in {inventory.File} but not in the database");
             }
         }
 
@@ -160,7 +167,7 @@ public sealed partial class ComplianceChecker
     {
         if (inventory.PrivacyDefaults.Count == 0)
         {
-            return CheckOutcome.Fail(PrivacyDefaultsRule, [$"{PrivacyDefaultsRule}: {DataInventory.RelativePath} declares no privacy_defaults"]);
+            return CheckOutcome.Fail(PrivacyDefaultsRule, [$"{PrivacyDefaultsRule}: {inventory.File} declares no privacy_defaults"]);
         }
 
         var failures = new List<string>();

@@ -19,6 +19,10 @@ public sealed class DataInventory
         "consent", "contract", "legal_obligation", "vital_interests", "public_task", "legitimate_interests",
     };
 
+    /// <summary>The inventory's path relative to the app root, for messages (the app's description may move it).</summary>
+    [YamlIgnore]
+    public string File { get; set; } = RelativePath;
+
     public List<string> ExposedSchemas { get; set; } = ["public"];
 
     public List<InventoryTable> Tables { get; set; } = [];
@@ -36,7 +40,7 @@ public sealed class DataInventory
         var deserializer = new DeserializerBuilder().WithNamingConvention(UnderscoredNamingConvention.Instance).Build();
         try
         {
-            return deserializer.Deserialize<DataInventory>(File.ReadAllText(path)) ?? new DataInventory();
+            return deserializer.Deserialize<DataInventory>(System.IO.File.ReadAllText(path)) ?? new DataInventory();
         }
         catch (YamlException ex)
         {

@@ -20,6 +20,15 @@ public sealed record DatabaseValidationSettings(
     public string DatabaseName { get; init; } = "storytailor_ci";
 
     public bool RunCompliance { get; init; } = true;
+
+    /// <summary>The folder holding the app's supabase folder (the Supabase CLI's workdir); null: the app root.</summary>
+    public string? SupabaseWorkdir { get; init; }
+
+    /// <summary>The data inventory, relative to the app root.</summary>
+    public string InventoryFile { get; init; } = DataInventory.RelativePath;
+
+    /// <summary>Column values the app declares for the erasure proof's test rows: "schema.table" → column → value.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> ErasureRows { get; init; } = new Dictionary<string, IReadOnlyDictionary<string, string>>();
 }
 
 public sealed record DatabaseValidationResult(MigrationResult Migrations, ComplianceResult? Compliance)
@@ -46,12 +55,12 @@ public sealed class DatabaseValidation(CommandRunner runner, IBuildLog log, Secr
         {
             await using var server = await ThrowawayPostgres.StartAsync(new PostgresSettings(settings.DatabaseUrl, settings.PostgresBinDirectory), runner, log, redactor, cancellationToken).ConfigureAwait(false);
             var database = server.IsThrowaway ? await server.CreateDatabaseAsync(settings.DatabaseName, cancellationToken).ConfigureAwait(false) : server.Url;
-            migrations = await new MigrationValidator(runner, log).ValidateAsync(new MigrationSettings(settings.AppRoot, settings.SupabaseCli, settings.DefaultBranch), database, cancellationToken).ConfigureAwait(false);
+            migrations = await new MigrationValidator(runner, log).ValidateAsync(new MigrationSettings(settings.SupabaseWorkdir ?? settings.AppRoot, settings.SupabaseCli, settings.DefaultBranch), database, cancellationToken).ConfigureAwait(false);
             if (settings.RunCompliance)
             {
                 compliance = migrations.Applied
-                    ? await new ComplianceChecker().CheckAsync(settings.AppRoot, database, cancellationToken).ConfigureAwait(false)
-                    : NotMigrated(settings.AppRoot);
+                    ? await new ComplianceChecker { InventoryFile = settings.InventoryFile, ErasureRows = settings.ErasureRows }.CheckAsync(settings.AppRoot, database, cancellationToken).ConfigureAwait(false)
+                    : NotMigrated(settings.AppRoot, settings.InventoryFile);
             }
         }
         catch (Exception ex) when (ex is PostgresNotInstalledException or InvalidOperationException or Npgsql.NpgsqlException or CommandException or FormatException)
@@ -104,17 +113,17 @@ public sealed class DatabaseValidation(CommandRunner runner, IBuildLog log, Secr
         return text.ToString();
     }
 
-    private static ComplianceResult NotMigrated(string appRoot)
+    private static ComplianceResult NotMigrated(string appRoot, string inventoryFile)
     {
-        var inventory = LoadInventoryOrEmpty(appRoot);
+        var inventory = LoadInventoryOrEmpty(appRoot, inventoryFile);
         return new ComplianceResult([
             CheckOutcome.Fail("database", ["compliance: could not run: the migrations were not applied (see the migration checks)"]),
             TrackerDependencies.Check(appRoot, inventory.ChildFacingPackages, inventory.TrackingDenyList)]);
     }
 
-    private static DataInventory LoadInventoryOrEmpty(string appRoot)
+    private static DataInventory LoadInventoryOrEmpty(string appRoot, string inventoryFile)
     {
-        var path = Path.Combine(appRoot, DataInventory.RelativePath);
+        var path = Path.Combine(appRoot, inventoryFile);
         try
         {
             return File.Exists(path) ? DataInventory.Load(path) : new DataInventory();

@@ -22,10 +22,10 @@ public sealed class K6Runner(CommandRunner runner, IBuildLog log)
 {
     public const int ThresholdsFailedExitCode = 99;
 
-    /// <summary>The app's k6 script for a profile (<c>testing/load/&lt;profile&gt;.js</c>), or null when it has none.</summary>
-    public static string? FindScript(string appRoot, string profile)
+    /// <summary>The app's k6 script for a profile (<c>&lt;profile&gt;.js</c> beside the scenario file, e.g. testing/load/), or null when it has none.</summary>
+    public static string? FindScript(string appRoot, string profile, string scenarioFile = ScenarioFile.DefaultRelativePath)
     {
-        var path = Path.Combine(appRoot, "testing", "load", profile + ".js");
+        var path = Path.Combine(appRoot, Path.GetDirectoryName(scenarioFile) ?? string.Empty, profile + ".js");
         return File.Exists(path) ? path : null;
     }
 

@@ -13,6 +13,21 @@ public sealed record LoadRun(Uri BaseUrl, LoadProfile Profile, IReadOnlyList<Sce
 {
     /// <summary>Resolves a secret name to its value (null when unknown). Values are never logged.</summary>
     public Func<string, string?> SecretLookup { get; init; } = _ => null;
+
+    /// <summary>
+    /// Requests whose path starts with a prefix go to that base URL instead (the longest prefix wins): several
+    /// local services, each answering its own routes. Empty: every request goes to <see cref="BaseUrl"/>.
+    /// </summary>
+    public IReadOnlyList<KeyValuePair<string, Uri>> Routes { get; init; } = [];
+
+    /// <summary>The URL a request path is sent to.</summary>
+    public Uri Target(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var relative = new Uri(path.TrimStart('/'), UriKind.Relative);
+        var route = Routes.Where(r => path.StartsWith(r.Key, StringComparison.Ordinal)).OrderByDescending(r => r.Key.Length).Select(r => r.Value).FirstOrDefault();
+        return route is null ? relative : new Uri(route, relative);
+    }
 }
 
 /// <summary>
@@ -121,7 +136,7 @@ public sealed partial class LoadEngine(IBuildLog log, SecretRedactor? redactor =
 
             cumulative += request.Weight;
             var body = request.Body is null ? null : System.Text.Encoding.UTF8.GetBytes(request.Body);
-            prepared.Add(new PreparedRequest(new HttpMethod(request.Method), new Uri(request.Path.TrimStart('/'), UriKind.Relative), headers, body, contentType ?? "application/json", cumulative));
+            prepared.Add(new PreparedRequest(new HttpMethod(request.Method), run.Target(request.Path), headers, body, contentType ?? "application/json", cumulative));
         }
 
         if (!run.BaseUrl.AbsolutePath.EndsWith('/'))

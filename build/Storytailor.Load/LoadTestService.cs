@@ -37,7 +37,7 @@ public sealed class LoadTestService(IBuildLog log, CommandRunner runner, Artifac
         var baseUrl = settings.BaseUrl.AbsoluteUri.EndsWith('/') ? settings.BaseUrl : new Uri(settings.BaseUrl.AbsoluteUri + "/");
 
         LoadTestResult result;
-        var script = settings.K6Executable is null ? null : K6Runner.FindScript(settings.AppRoot, profile.Name);
+        var script = settings.K6Executable is null ? null : K6Runner.FindScript(settings.AppRoot, profile.Name, settings.ScenarioFile);
         if (settings.K6Executable is not null && script is not null)
         {
             var apiKey = settings.SecretLookup("API_KEY");
@@ -49,7 +49,7 @@ public sealed class LoadTestService(IBuildLog log, CommandRunner runner, Artifac
         {
             if (settings.K6Executable is not null)
             {
-                log.Information($"k6 is installed but the app has no testing/load/{profile.Name}.js; using the built-in engine.");
+                log.Information($"k6 is installed but the app has no {Path.Combine(Path.GetDirectoryName(settings.ScenarioFile) ?? string.Empty, profile.Name + ".js")}; using the built-in engine.");
             }
 
             var run = new LoadRun(baseUrl, profile, scenario.Requests) { SecretLookup = settings.SecretLookup };

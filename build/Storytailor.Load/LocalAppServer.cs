@@ -47,7 +47,7 @@ public sealed class LocalAppServer : IAsyncDisposable
     /// Starts <c>node &lt;entry&gt;</c> in <paramref name="appRoot"/> on a free port of 127.0.0.1 and waits until
     /// <c>/health</c> answers 200. Throws <see cref="LocalAppServerException"/> when it does not come up.
     /// </summary>
-    public static async Task<LocalAppServer> StartAsync(
+    public static Task<LocalAppServer> StartAsync(
         string nodeExecutable,
         string appRoot,
         string entry,
@@ -57,23 +57,50 @@ public sealed class LocalAppServer : IAsyncDisposable
         SecretRedactor redactor,
         CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(environment);
-        ArgumentNullException.ThrowIfNull(log);
         var entryPath = Path.Combine(appRoot, entry);
         if (!File.Exists(entryPath))
         {
             throw new LocalAppServerException($"{entryPath} does not exist: the app is not built. Run the build/compile stage first (npm ci && npm run build in {appRoot}).");
         }
 
-        var port = FreePort();
-        var start = new ProcessStartInfo(nodeExecutable)
+        return StartAsync(new LocalServiceStart(entry, [nodeExecutable, entry]), appRoot, environment, startupTimeout, log, redactor, cancellationToken);
+    }
+
+    /// <summary>
+    /// Starts a service's local command in <paramref name="appRoot"/> with PORT (its declared port, else a free
+    /// one) and HOST=127.0.0.1, and waits until its health path answers 200. Throws
+    /// <see cref="LocalAppServerException"/> when it does not come up (the process is stopped then).
+    /// </summary>
+    public static async Task<LocalAppServer> StartAsync(
+        LocalServiceStart service,
+        string appRoot,
+        IReadOnlyDictionary<string, string> environment,
+        TimeSpan startupTimeout,
+        IBuildLog log,
+        SecretRedactor redactor,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        ArgumentNullException.ThrowIfNull(environment);
+        ArgumentNullException.ThrowIfNull(log);
+        if (service.Command.Count == 0)
+        {
+            throw new LocalAppServerException($"{service.Name}: the local start command is empty.");
+        }
+
+        var port = service.Port > 0 ? service.Port : FreePort();
+        var start = new ProcessStartInfo(service.Command[0])
         {
             WorkingDirectory = appRoot,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(entry);
+        foreach (var argument in service.Command.Skip(1))
+        {
+            start.ArgumentList.Add(argument);
+        }
+
         foreach (var (name, value) in environment)
         {
             start.Environment[name] = value;
@@ -81,14 +108,15 @@ public sealed class LocalAppServer : IAsyncDisposable
 
         start.Environment["PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["HOST"] = "127.0.0.1";
+        var commandLine = string.Join(' ', service.Command);
         Process process;
         try
         {
-            process = Process.Start(start) ?? throw new LocalAppServerException($"'{nodeExecutable} {entry}' did not start.");
+            process = Process.Start(start) ?? throw new LocalAppServerException($"'{commandLine}' did not start.");
         }
         catch (System.ComponentModel.Win32Exception ex)
         {
-            throw new LocalAppServerException($"could not start '{nodeExecutable}': {ex.Message}. Is Node.js installed and on PATH?", ex);
+            throw new LocalAppServerException($"{service.Name}: could not start '{service.Command[0]}': {ex.Message}. Is it installed and on PATH?", ex);
         }
 
         var server = new LocalAppServer(process, new Uri($"http://127.0.0.1:{port}/"), redactor);
@@ -96,10 +124,10 @@ public sealed class LocalAppServer : IAsyncDisposable
         process.ErrorDataReceived += (_, e) => server.Append(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        log.Information($"Started {entry} (pid {process.Id}) on {server.BaseUrl}");
+        log.Information($"Started {service.Name}: {commandLine} (pid {process.Id}) on {server.BaseUrl}");
         try
         {
-            await server.WaitForHealthAsync(startupTimeout, cancellationToken).ConfigureAwait(false);
+            await server.WaitForHealthAsync(service.HealthPath, startupTimeout, cancellationToken).ConfigureAwait(false);
             return server;
         }
         catch
@@ -109,7 +137,7 @@ public sealed class LocalAppServer : IAsyncDisposable
         }
     }
 
-    private async Task WaitForHealthAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    private async Task WaitForHealthAsync(string healthPath, TimeSpan timeout, CancellationToken cancellationToken)
     {
         using var client = new HttpClient { BaseAddress = BaseUrl, Timeout = TimeSpan.FromSeconds(2) };
         var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
@@ -118,12 +146,12 @@ public sealed class LocalAppServer : IAsyncDisposable
         {
             if (_process.HasExited)
             {
-                throw new LocalAppServerException($"the service exited with code {_process.ExitCode} before answering /health. Output:\n{Output}");
+                throw new LocalAppServerException($"the service exited with code {_process.ExitCode} before answering {healthPath}. Output:\n{Output}");
             }
 
             try
             {
-                using var response = await client.GetAsync(new Uri("health", UriKind.Relative), cancellationToken).ConfigureAwait(false);
+                using var response = await client.GetAsync(new Uri(healthPath.TrimStart('/'), UriKind.Relative), cancellationToken).ConfigureAwait(false);
                 if (response.IsSuccessStatusCode)
                 {
                     return;
@@ -143,7 +171,7 @@ public sealed class LocalAppServer : IAsyncDisposable
             await Task.Delay(100, cancellationToken).ConfigureAwait(false);
         }
 
-        throw new LocalAppServerException($"/health on {BaseUrl} did not answer 200 within {timeout.TotalSeconds:0} s (last: {last}). Output:\n{Output}");
+        throw new LocalAppServerException($"{healthPath} on {BaseUrl} did not answer 200 within {timeout.TotalSeconds:0} s (last: {last}). Output:\n{Output}");
     }
 
     private void Append(string? line)
@@ -182,6 +210,13 @@ public sealed class LocalAppServer : IAsyncDisposable
             _process.Dispose();
         }
     }
+}
+
+/// <summary>How to start one of the app's services locally: a command (run in the app root), its port (0: a free one) and health path.</summary>
+public sealed record LocalServiceStart(string Name, IReadOnlyList<string> Command, int Port = 0, string HealthPath = "/health")
+{
+    /// <summary>Path prefixes this service answers locally; empty: every request no other service claims.</summary>
+    public IReadOnlyList<string> Routes { get; init; } = [];
 }
 
 /// <summary>A local service could not be started or did not become healthy.</summary>

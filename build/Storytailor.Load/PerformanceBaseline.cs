@@ -8,10 +8,11 @@ namespace Storytailor.Load;
 /// <summary>Settings of the Ci stage PerformanceBaseline.</summary>
 public sealed record PerformanceBaselineSettings(string AppRoot)
 {
-    /// <summary>Service started locally, relative to the app root.</summary>
-    public string ServiceEntry { get; init; } = "packages/router/dist/server.js";
-
-    public string NodeExecutable { get; init; } = "node";
+    /// <summary>
+    /// The services started locally (the app's description declares them). The scenario's requests go to the
+    /// service whose routes match; each service also gets every service's URL as <c>&lt;NAME&gt;_URL</c>.
+    /// </summary>
+    public IReadOnlyList<LocalServiceStart> Services { get; init; } = [];
 
     /// <summary>Requests per second of the open-model run.</summary>
     public double Rate { get; init; } = 50;
@@ -62,10 +63,9 @@ public sealed class PerformanceBaselineService(IBuildLog log, ArtifactWriter art
     public async Task<PerformanceBaselineResult> RunAsync(PerformanceBaselineSettings settings, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        var entry = Path.Combine(settings.AppRoot, settings.ServiceEntry);
-        if (!File.Exists(entry))
+        if (settings.Services.Count == 0)
         {
-            return Fail($"The app is not built: {entry} does not exist. Run the build/compile stage first (npm ci && npm run build).");
+            return Fail("Performance baseline could not run: no service declares a local start (services[].start in the app's description file).");
         }
 
         var scenarioPath = Path.Combine(settings.AppRoot, settings.ScenarioFile);
@@ -95,16 +95,36 @@ public sealed class PerformanceBaselineService(IBuildLog log, ArtifactWriter art
             ["NODE_ENV"] = "production",
         };
 
+        var services = settings.Services.Select(service => service.Port > 0 ? service : service with { Port = LocalAppServer.FreePort() }).ToList();
+        foreach (var service in services)
+        {
+            environment[UrlVariable(service.Name)] = $"http://127.0.0.1:{service.Port.ToString(CultureInfo.InvariantCulture)}";
+        }
+
         LoadTestResult load;
+        var servers = new List<LocalAppServer>();
         try
         {
-            await using var server = await LocalAppServer.StartAsync(settings.NodeExecutable, settings.AppRoot, settings.ServiceEntry, environment, settings.StartupTimeout, log, redactor, cancellationToken).ConfigureAwait(false);
-            var run = new LoadRun(server.BaseUrl, profile, requests) { SecretLookup = name => name == "API_KEY" ? apiKey : null };
+            foreach (var service in services)
+            {
+                servers.Add(await LocalAppServer.StartAsync(service, settings.AppRoot, environment, settings.StartupTimeout, log, redactor, cancellationToken).ConfigureAwait(false));
+            }
+
+            var fallback = services.FindIndex(s => s.Routes.Count == 0);
+            var routes = services.SelectMany((service, i) => service.Routes.Select(prefix => KeyValuePair.Create(prefix, servers[i].BaseUrl))).ToList();
+            var run = new LoadRun(servers[fallback < 0 ? 0 : fallback].BaseUrl, profile, requests) { SecretLookup = name => name == "API_KEY" ? apiKey : null, Routes = routes };
             load = await new LoadEngine(log, redactor).RunAsync(run, settings.Progress, cancellationToken).ConfigureAwait(false);
         }
         catch (LocalAppServerException ex)
         {
             return Fail($"Performance baseline could not run: {ex.Message}");
+        }
+        finally
+        {
+            foreach (var server in servers)
+            {
+                await server.DisposeAsync().ConfigureAwait(false);
+            }
         }
 
         var path = load.WriteSummary(artifacts, settings.BaselineArtifact);
@@ -137,6 +157,13 @@ public sealed class PerformanceBaselineService(IBuildLog log, ArtifactWriter art
             log.Error(message);
             return new PerformanceBaselineResult(false, null, [message], []);
         }
+    }
+
+    /// <summary>"catalog-api" → CATALOG_API_URL.</summary>
+    public static string UrlVariable(string serviceName)
+    {
+        ArgumentNullException.ThrowIfNull(serviceName);
+        return string.Concat(serviceName.Select(c => char.IsAsciiLetterOrDigit(c) ? char.ToUpperInvariant(c) : '_')) + "_URL";
     }
 
     private static double? ReadP95(string path, List<string> warnings)

@@ -17,11 +17,8 @@ public sealed record SecuritySettings(Uri BaseUrl)
     /// <summary>Path whose response headers are checked.</summary>
     public string HeadersPath { get; init; } = "/health";
 
-    public IReadOnlyList<ProtectedRoute> ProtectedRoutes { get; init; } =
-    [
-        new("POST", "/v1/stories", "{\"childId\":\"probe\",\"prompt\":\"probe\"}"),
-        new("GET", "/v1/stories/x"),
-    ];
+    /// <summary>Routes that must refuse unauthenticated requests (the app's description declares them).</summary>
+    public IReadOnlyList<ProtectedRoute> ProtectedRoutes { get; init; } = [];
 
     /// <summary>An origin no deployment allows, used to test CORS with credentials.</summary>
     public string ForeignOrigin { get; init; } = "https://evil.example";
@@ -224,6 +221,11 @@ public sealed partial class SecurityProbes(IBuildLog log, CommandRunner runner)
         }
 
         probes.Add(await CorsCredentialsProbeAsync(client, settings, cancellationToken).ConfigureAwait(false));
+        if (settings.ProtectedRoutes.Count == 0)
+        {
+            log.Warning("security: no protected route is declared (checks.protected_routes in the app's description), so none is probed.");
+        }
+
         foreach (var route in settings.ProtectedRoutes)
         {
             probes.Add(await ProtectedRouteProbeAsync(client, route, settings, cancellationToken).ConfigureAwait(false));

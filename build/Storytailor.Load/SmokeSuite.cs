@@ -7,28 +7,19 @@ namespace Storytailor.Load;
 /// <summary>Settings of the SmokeTests target.</summary>
 public sealed record SmokeSettings(Uri BaseUrl)
 {
-    /// <summary>An origin the service must allow (CORS preflight answered with that origin).</summary>
-    public string AllowedOrigin { get; init; } = "https://storytailor.com";
-
-    /// <summary>An origin the service must refuse (no Access-Control-Allow-Origin).</summary>
-    public string DisallowedOrigin { get; init; } = "https://evil.example";
-
-    /// <summary>Requests sent at once to trip the rate limit.</summary>
-    public int BurstSize { get; init; } = 60;
+    /// <summary>What to probe: health paths, CORS origins, the rate limit, the auth header (from the app's description).</summary>
+    public ServiceChecks Checks { get; init; } = ServiceChecks.Default;
 
     /// <summary>Each check's response must arrive within this time.</summary>
     public TimeSpan ResponseTimeLimit { get; init; } = TimeSpan.FromMilliseconds(800);
 
-    /// <summary>Sent as x-api-key when set (never logged).</summary>
+    /// <summary>Sent in the checks' auth header when set (never logged).</summary>
     public string? ApiKey { get; init; }
 
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Longest Retry-After the suite is prepared to wait before checking recovery.</summary>
     public TimeSpan MaxRetryAfterWait { get; init; } = TimeSpan.FromSeconds(30);
-
-    /// <summary>Path used for the CORS preflight.</summary>
-    public string CorsPath { get; init; } = "/v1/stories";
 
     /// <summary>A real read route of the API for the light probe (with the API key): 200, or 404 for an id that does not exist, is an answer of the app.</summary>
     public string ReadPath { get; init; } = "/v1/stories/monitoring-probe";
@@ -65,18 +56,31 @@ public sealed class SmokeSuite(IBuildLog log, Func<TimeSpan, CancellationToken, 
     {
         ArgumentNullException.ThrowIfNull(settings);
         var baseUrl = settings.BaseUrl.AbsoluteUri.EndsWith('/') ? settings.BaseUrl : new Uri(settings.BaseUrl.AbsoluteUri + "/");
-        using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = Math.Max(8, settings.BurstSize), UseCookies = false, AllowAutoRedirect = false };
+        var declared = settings.Checks;
+        using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = Math.Max(8, declared.RateLimit?.Burst ?? 0), UseCookies = false, AllowAutoRedirect = false };
         using var client = new HttpClient(handler) { BaseAddress = baseUrl, Timeout = settings.RequestTimeout };
         var probe = new Prober(client, settings);
-        var checks = new List<SmokeCheck>
+        var checks = new List<SmokeCheck>();
+        foreach (var path in declared.HealthPaths)
         {
-            await probe.HealthAsync("health", "/health", cancellationToken).ConfigureAwait(false),
-            await probe.HealthAsync("router health", "/v1/router/health", cancellationToken).ConfigureAwait(false),
-            await probe.HealthAsync("universal-agent health", "/v1/agent/health", cancellationToken).ConfigureAwait(false),
-            await probe.CorsAllowedAsync(cancellationToken).ConfigureAwait(false),
-            await probe.CorsDisallowedAsync(cancellationToken).ConfigureAwait(false),
-            await probe.RateLimitAsync(_wait, cancellationToken).ConfigureAwait(false),
-        };
+            checks.Add(await probe.HealthAsync(path == "/health" ? "health" : $"health {path}", path, cancellationToken).ConfigureAwait(false));
+        }
+
+        if (declared.Cors is { } cors)
+        {
+            if (cors.AllowedOrigin is { } allowed)
+            {
+                checks.Add(await probe.CorsAllowedAsync(cors, allowed, cancellationToken).ConfigureAwait(false));
+            }
+
+            checks.Add(await probe.CorsDisallowedAsync(cors, cancellationToken).ConfigureAwait(false));
+        }
+
+        if (declared.RateLimit is { } rateLimit)
+        {
+            checks.Add(await probe.RateLimitAsync(rateLimit, _wait, cancellationToken).ConfigureAwait(false));
+        }
+
         foreach (var check in checks)
         {
             var line = $"smoke {check.Name}: {(check.Passed ? "pass" : "FAIL")}: {check.Message}";
@@ -105,13 +109,13 @@ public sealed class SmokeSuite(IBuildLog log, Func<TimeSpan, CancellationToken, 
         using var handler = new SocketsHttpHandler { UseCookies = false, AllowAutoRedirect = false };
         using var client = new HttpClient(handler) { BaseAddress = baseUrl, Timeout = settings.RequestTimeout };
         var probe = new Prober(client, settings);
-        var checks = new List<SmokeCheck>
+        var checks = new List<SmokeCheck>();
+        foreach (var path in settings.Checks.HealthPaths)
         {
-            await probe.HealthAsync("health", "/health", cancellationToken).ConfigureAwait(false),
-            await probe.HealthAsync("router health", "/v1/router/health", cancellationToken).ConfigureAwait(false),
-            await probe.HealthAsync("universal-agent health", "/v1/agent/health", cancellationToken).ConfigureAwait(false),
-            await probe.ReadAsync(cancellationToken).ConfigureAwait(false),
-        };
+            checks.Add(await probe.HealthAsync(path == "/health" ? "health" : $"health {path}", path, cancellationToken).ConfigureAwait(false));
+        }
+
+        checks.Add(await probe.ReadAsync(cancellationToken).ConfigureAwait(false));
         foreach (var check in checks.Where(c => !c.Passed))
         {
             log.Error($"probe {check.Name}: FAIL: {check.Message}");
@@ -163,16 +167,15 @@ public sealed class SmokeSuite(IBuildLog log, Func<TimeSpan, CancellationToken, 
             }
         }
 
-        public async Task<SmokeCheck> CorsAllowedAsync(CancellationToken token)
+        public async Task<SmokeCheck> CorsAllowedAsync(CorsCheck cors, string origin, CancellationToken token)
         {
             const string name = "CORS allowed origin";
-            var origin = settings.AllowedOrigin;
-            var (response, ms, error) = await PreflightAsync(origin, token).ConfigureAwait(false);
+            var (response, ms, error) = await PreflightAsync(cors.Path, origin, token).ConfigureAwait(false);
             using (response)
             {
                 if (response is null)
                 {
-                    return new SmokeCheck(name, false, $"could not run: OPTIONS {settings.CorsPath}: {error}", null);
+                    return new SmokeCheck(name, false, $"could not run: OPTIONS {cors.Path}: {error}", null);
                 }
 
                 var problems = new List<string>();
@@ -206,16 +209,16 @@ public sealed class SmokeSuite(IBuildLog log, Func<TimeSpan, CancellationToken, 
             }
         }
 
-        public async Task<SmokeCheck> CorsDisallowedAsync(CancellationToken token)
+        public async Task<SmokeCheck> CorsDisallowedAsync(CorsCheck cors, CancellationToken token)
         {
             const string name = "CORS disallowed origin";
-            var origin = settings.DisallowedOrigin;
-            var (response, ms, error) = await PreflightAsync(origin, token).ConfigureAwait(false);
+            var origin = cors.RefusedOrigin;
+            var (response, ms, error) = await PreflightAsync(cors.Path, origin, token).ConfigureAwait(false);
             using (response)
             {
                 if (response is null)
                 {
-                    return new SmokeCheck(name, false, $"could not run: OPTIONS {settings.CorsPath}: {error}", null);
+                    return new SmokeCheck(name, false, $"could not run: OPTIONS {cors.Path}: {error}", null);
                 }
 
                 var allowOrigin = Header(response, "Access-Control-Allow-Origin");
@@ -225,28 +228,34 @@ public sealed class SmokeSuite(IBuildLog log, Func<TimeSpan, CancellationToken, 
             }
         }
 
-        public async Task<SmokeCheck> RateLimitAsync(Func<TimeSpan, CancellationToken, Task> wait, CancellationToken token)
+        public async Task<SmokeCheck> RateLimitAsync(RateLimitCheck rateLimit, Func<TimeSpan, CancellationToken, Task> wait, CancellationToken token)
         {
             const string name = "rate limiting";
-            var burst = await Task.WhenAll(Enumerable.Range(0, settings.BurstSize).Select(_ => SendAsync(HttpMethod.Get, "/health", null, token))).ConfigureAwait(false);
+            var burst = await Task.WhenAll(Enumerable.Range(0, rateLimit.Burst).Select(_ => SendAsync(HttpMethod.Get, rateLimit.Path, null, token))).ConfigureAwait(false);
             try
             {
                 var answered = burst.Where(b => b.Response is not null).ToList();
                 if (answered.Count == 0)
                 {
-                    return new SmokeCheck(name, false, $"could not run: none of the {settings.BurstSize} burst requests got an answer ({burst[0].Error})", null);
+                    return new SmokeCheck(name, false, $"could not run: none of the {rateLimit.Burst} burst requests got an answer ({burst[0].Error})", null);
                 }
 
-                var limited = answered.Where(b => (int)b.Response!.StatusCode == 429).ToList();
+                var expected = rateLimit.ExpectedStatus;
+                var limited = answered.Where(b => (int)b.Response!.StatusCode == expected).ToList();
                 if (limited.Count == 0)
                 {
-                    return new SmokeCheck(name, false, $"a burst of {settings.BurstSize} requests got no 429 (statuses: {Statuses(answered)})", null);
+                    return new SmokeCheck(name, false, $"a burst of {rateLimit.Burst} requests to {rateLimit.Path} got no {expected} (statuses: {Statuses(answered)})", null);
                 }
 
                 var retryAfter = RetryAfter(limited[0].Response!);
+                if (retryAfter is null && rateLimit.RequireRetryAfter)
+                {
+                    return new SmokeCheck(name, false, $"{expected} answered without a valid Retry-After header (got '{Header(limited[0].Response!, "Retry-After") ?? "(missing)"}')", null);
+                }
+
                 if (retryAfter is null)
                 {
-                    return new SmokeCheck(name, false, $"429 answered without a valid Retry-After header (got '{Header(limited[0].Response!, "Retry-After") ?? "(missing)"}')", null);
+                    return new SmokeCheck(name, true, $"{limited.Count} of {rateLimit.Burst} burst requests to {rateLimit.Path} got {expected} (no Retry-After, not required)", null);
                 }
 
                 if (retryAfter > settings.MaxRetryAfterWait)
@@ -255,7 +264,7 @@ public sealed class SmokeSuite(IBuildLog log, Func<TimeSpan, CancellationToken, 
                 }
 
                 await wait(retryAfter.Value + TimeSpan.FromMilliseconds(250), token).ConfigureAwait(false);
-                var (after, ms, error) = await SendAsync(HttpMethod.Get, "/health", null, token).ConfigureAwait(false);
+                var (after, ms, error) = await SendAsync(HttpMethod.Get, rateLimit.Path, null, token).ConfigureAwait(false);
                 using (after)
                 {
                     if (after is null)
@@ -265,7 +274,7 @@ public sealed class SmokeSuite(IBuildLog log, Func<TimeSpan, CancellationToken, 
 
                     var status = (int)after.StatusCode;
                     return status == 200
-                        ? Timed(name, $"{limited.Count} of {settings.BurstSize} burst requests got 429 (Retry-After {retryAfter.Value.TotalSeconds:0} s); recovered with 200 afterwards", ms)
+                        ? Timed(name, $"{limited.Count} of {rateLimit.Burst} burst requests got {expected} (Retry-After {retryAfter.Value.TotalSeconds:0} s); recovered with 200 afterwards", ms)
                         : new SmokeCheck(name, false, $"after waiting Retry-After ({retryAfter.Value.TotalSeconds:0} s) the service still answered {status}", ms);
                 }
             }
@@ -305,12 +314,12 @@ public sealed class SmokeSuite(IBuildLog log, Func<TimeSpan, CancellationToken, 
                 ? new SmokeCheck(name, true, string.Create(CultureInfo.InvariantCulture, $"{message} in {ms:0} ms"), ms)
                 : new SmokeCheck(name, false, string.Create(CultureInfo.InvariantCulture, $"{message} but took {ms:0} ms, over the {LimitMs:0} ms limit"), ms);
 
-        private Task<(HttpResponseMessage? Response, double Ms, string? Error)> PreflightAsync(string origin, CancellationToken token) =>
-            SendAsync(HttpMethod.Options, settings.CorsPath, new Dictionary<string, string>
+        private Task<(HttpResponseMessage? Response, double Ms, string? Error)> PreflightAsync(string path, string origin, CancellationToken token) =>
+            SendAsync(HttpMethod.Options, path, new Dictionary<string, string>
             {
                 ["Origin"] = origin,
                 ["Access-Control-Request-Method"] = "POST",
-                ["Access-Control-Request-Headers"] = "content-type, x-api-key",
+                ["Access-Control-Request-Headers"] = "content-type, " + settings.Checks.AuthHeader,
             }, token);
 
         private async Task<(HttpResponseMessage? Response, double Ms, string? Error)> SendAsync(HttpMethod method, string path, IReadOnlyDictionary<string, string>? headers, CancellationToken token)
@@ -318,7 +327,7 @@ public sealed class SmokeSuite(IBuildLog log, Func<TimeSpan, CancellationToken, 
             using var request = new HttpRequestMessage(method, new Uri(path.TrimStart('/'), UriKind.Relative));
             if (settings.ApiKey is { } key)
             {
-                request.Headers.TryAddWithoutValidation("x-api-key", key);
+                request.Headers.TryAddWithoutValidation(settings.Checks.AuthHeader, key);
             }
 
             foreach (var (name, value) in headers ?? new Dictionary<string, string>())

@@ -105,6 +105,47 @@ public class DatabaseStageTests : PostgresTestBase
     }
 
     [Test]
+    public async Task Erasure_test_rows_satisfy_check_unique_not_null_and_foreign_key_constraints()
+    {
+        using var app = TestEnvironment.CopyApp(TestEnvironment.FixtureApp);
+        app.Write("supabase/migrations/20240302000000_constraints.sql", """
+            create table public.themes (code text primary key check (code ~ '^[a-z]{3}$'), label text not null);
+            alter table public.themes enable row level security;
+            alter table public.kids add constraint kids_nickname_length check (char_length(nickname) <= 24);
+            alter table public.kids add column status text not null check (status in ('active', 'paused'));
+            alter table public.kids add column handle text not null unique check (char_length(handle) between 3 and 12);
+            alter table public.kids add column age int not null check (age >= 13 and age < 18);
+            alter table public.kids add column theme text not null references public.themes (code);
+            """);
+
+        var compliance = await MigrateAndCheckAsync(app);
+
+        var erasure = Rule(compliance, ComplianceChecker.ErasureRule);
+        Assert.That(erasure.Status, Is.EqualTo(CheckStatus.Passed), string.Join('\n', erasure.Failures));
+        Assert.That(erasure.Note, Does.Contain("public.accounts, public.kids, public.tales").And.Contain("rows their foreign keys need in public.themes"));
+    }
+
+    [Test]
+    public async Task A_constraint_no_generated_value_meets_names_the_table_and_constraint_and_a_declared_row_satisfies_it()
+    {
+        using var app = TestEnvironment.CopyApp(TestEnvironment.FixtureApp);
+        app.Write("supabase/migrations/20240302000000_codes.sql", "alter table public.kids add constraint kids_nickname_code check (nickname ~ '^K[0-9]{3}$');\n");
+        var database = await FreshDatabaseAsync();
+        var push = await new SupabaseCli(Runner, TestEnvironment.SupabaseCli).PushAsync(app.Root, database, includeSeed: true);
+        Assert.That(push.Succeeded, Is.True, push.Message);
+
+        var generated = await new ComplianceChecker().CheckAsync(app.Root, database);
+        var declared = await new ComplianceChecker
+        {
+            ErasureRows = new Dictionary<string, IReadOnlyDictionary<string, string>> { ["public.kids"] = new Dictionary<string, string> { ["nickname"] = "K123" } },
+        }.CheckAsync(app.Root, database);
+
+        Assert.That(Rule(generated, ComplianceChecker.ErasureRule).Failures, Has.Exactly(1)
+            .Contains("could not run: could not insert a test row into public.kids").And.Contains("check constraint kids_nickname_code").And.Contains("erasure.rows"));
+        Assert.That(Rule(declared, ComplianceChecker.ErasureRule).Status, Is.EqualTo(CheckStatus.Passed), string.Join('\n', declared.Failures));
+    }
+
+    [Test]
     public async Task Erasure_check_is_rolled_back()
     {
         using var app = TestEnvironment.CopyApp(TestEnvironment.FixtureApp);

@@ -27,7 +27,7 @@ public class ExampleAppEndToEndTests
         var artifacts = new ArtifactWriter(folder, new SecretRedactor());
 
         var result = await new PerformanceBaselineService(new RecordingLog(), artifacts, new SecretRedactor())
-            .RunAsync(new PerformanceBaselineSettings(Root) { Rate = 50, Duration = TimeSpan.FromSeconds(2), WarmUp = TimeSpan.FromSeconds(1), P95LimitMs = 10_000 });
+            .RunAsync(new PerformanceBaselineSettings(Root) { Services = [new LocalServiceStart("router", ["node", "packages/router/dist/server.js"])], Rate = 50, Duration = TimeSpan.FromSeconds(2), WarmUp = TimeSpan.FromSeconds(1), P95LimitMs = 10_000 });
 
         Assert.That(result.Passed, Is.True, string.Join("\n", result.Failures));
         Assert.That(result.Load!.Errors, Is.Empty, "the scenario's create-story request is authorised with the generated key");
@@ -41,8 +41,8 @@ public class ExampleAppEndToEndTests
         await using var router = await StartRouter(new Dictionary<string, string> { ["API_KEY"] = "e2e-key-123", ["RATE_LIMIT_BURST"] = "20", ["RATE_LIMIT_PER_SECOND"] = "10" });
         var log = new RecordingLog();
 
-        var security = await new SecurityProbes(log, new CommandRunner(log, new SecretRedactor())).RunAsync(new SecuritySettings(router.BaseUrl));
-        var smoke = await new SmokeSuite(log).RunAsync(new SmokeSettings(router.BaseUrl) { ResponseTimeLimit = TimeSpan.FromSeconds(10) });
+        var security = await new SecurityProbes(log, new CommandRunner(log, new SecretRedactor())).RunAsync(new SecuritySettings(router.BaseUrl) { ProtectedRoutes = ExampleChecks.Declared.ProtectedRoutes });
+        var smoke = await new SmokeSuite(log).RunAsync(new SmokeSettings(router.BaseUrl) { ResponseTimeLimit = TimeSpan.FromSeconds(10), Checks = ExampleChecks.Declared });
 
         Assert.That(security.ProbesPassed, Is.True, string.Join("\n", security.Failures));
         Assert.That(smoke.Passed, Is.True, string.Join("\n", smoke.Failures));
@@ -55,7 +55,7 @@ public class ExampleAppEndToEndTests
         // "Broken" configuration of the real service: a limit the burst cannot reach, and every origin allowed.
         await using var router = await StartRouter(new Dictionary<string, string> { ["RATE_LIMIT_BURST"] = "100000", ["CORS_ALLOWED_ORIGINS"] = "https://storytailor.com,https://evil.example" });
 
-        var smoke = await new SmokeSuite(new RecordingLog()).RunAsync(new SmokeSettings(router.BaseUrl) { ResponseTimeLimit = TimeSpan.FromSeconds(10) });
+        var smoke = await new SmokeSuite(new RecordingLog()).RunAsync(new SmokeSettings(router.BaseUrl) { ResponseTimeLimit = TimeSpan.FromSeconds(10), Checks = ExampleChecks.Declared });
 
         Assert.That(smoke.Failures, Has.Exactly(2).Items);
         Assert.That(smoke.Failures, Has.Some.Contains("'rate limiting'").And.Some.Contains("'CORS disallowed origin'"));

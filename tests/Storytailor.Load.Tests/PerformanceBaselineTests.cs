@@ -40,7 +40,9 @@ public class PerformanceBaselineTests
     /// A short run. The p95 gate is set far above what the stand-in needs so a busy machine cannot fail
     /// the runs that must pass; the test of the gate itself uses a deliberately slow service.
     /// </summary>
-    private static PerformanceBaselineSettings Quick(string app) => new(app) { Rate = 40, Duration = TimeSpan.FromSeconds(1.5), WarmUp = TimeSpan.FromSeconds(0.5), P95LimitMs = 10_000 };
+    private static PerformanceBaselineSettings Quick(string app) => new(app) { Services = [Router], Rate = 40, Duration = TimeSpan.FromSeconds(1.5), WarmUp = TimeSpan.FromSeconds(0.5), P95LimitMs = 10_000 };
+
+    private static readonly LocalServiceStart Router = new("router", ["node", "packages/router/dist/server.js"]);
 
     private static bool Running(int pid)
     {
@@ -97,12 +99,50 @@ public class PerformanceBaselineTests
     }
 
     [Test]
-    public async Task An_unbuilt_app_fails_with_a_message_to_build_first()
+    public async Task An_app_that_declares_no_local_service_fails_saying_so()
     {
         var result = await new PerformanceBaselineService(new RecordingLog(), _artifacts, new SecretRedactor()).RunAsync(new PerformanceBaselineSettings(_root));
 
         Assert.That(result.Passed, Is.False);
-        Assert.That(result.Failures.Single(), Does.Contain("not built").And.Contain("Run the build/compile stage first"));
+        Assert.That(result.Failures.Single(), Does.Contain("could not run").And.Contain("no service declares a local start"));
+    }
+
+    [Test]
+    public async Task A_declared_entry_that_was_not_built_fails_naming_the_service_and_its_command()
+    {
+        var result = await new PerformanceBaselineService(new RecordingLog(), _artifacts, new SecretRedactor())
+            .RunAsync(Quick(_root) with { Services = [new LocalServiceStart("catalog", ["node", "services/catalog/dist/local.js"])] });
+
+        Assert.That(result.Passed, Is.False);
+        Assert.That(result.Failures.Single(), Does.Contain("could not run").And.Contain("exited with code").And.Contain("services/catalog/dist/local.js"));
+    }
+
+    [Test]
+    public async Task Several_services_are_started_each_request_goes_to_the_service_of_its_route_and_all_are_stopped()
+    {
+        var app = WriteNodeApp(0);
+        Directory.CreateDirectory(Path.Combine(app, "other"));
+        File.WriteAllText(Path.Combine(app, "other/server.js"), """
+            const http = require("node:http");
+            const fs = require("node:fs");
+            fs.writeFileSync("other.pid", String(process.pid));
+            fs.writeFileSync("other.env", process.env.ROUTER_URL + " " + process.env.ORDERS_API_URL);
+            let served = 0;
+            http.createServer((req, res) => {
+              if (req.url.startsWith("/orders")) fs.writeFileSync("other.served", String(++served));
+              res.writeHead(200, { "content-type": "application/json" }); res.end('{"status":"ok"}');
+            }).listen(Number(process.env.PORT), process.env.HOST);
+            """);
+        File.WriteAllText(Path.Combine(app, "testing/load/scenarios.yml"), "requests:\n  - path: /work\n  - path: /orders/1\n");
+        var other = new LocalServiceStart("orders-api", ["node", "other/server.js"], HealthPath: "/orders/health") { Routes = ["/orders"] };
+
+        var result = await new PerformanceBaselineService(new RecordingLog(), _artifacts, new SecretRedactor()).RunAsync(Quick(app) with { Services = [Router, other] });
+
+        Assert.That(result.Passed, Is.True, string.Join("\n", result.Failures));
+        Assert.That(int.Parse(File.ReadAllText(Path.Combine(app, "other.served")), System.Globalization.CultureInfo.InvariantCulture), Is.GreaterThan(10), "the /orders requests reach the second service");
+        Assert.That(File.ReadAllText(Path.Combine(app, "other.env")), Does.Match(@"^http://127\.0\.0\.1:\d+ http://127\.0\.0\.1:\d+$"), "each service gets every service's URL");
+        Assert.That(Running(int.Parse(File.ReadAllText(Path.Combine(app, "pid")), System.Globalization.CultureInfo.InvariantCulture)), Is.False);
+        Assert.That(Running(int.Parse(File.ReadAllText(Path.Combine(app, "other.pid")), System.Globalization.CultureInfo.InvariantCulture)), Is.False);
     }
 
     [Test]

@@ -7,7 +7,7 @@ public class SecurityProbesTests
     private static async Task<SecurityResult> RunAgainst(StoryApiBehaviour behaviour, ZapInvocation? zap = null, string? workDirectory = null)
     {
         await using var server = await StoryApiStandIn.StartAsync(behaviour with { RateLimit = false });
-        var settings = new SecuritySettings(server.BaseUrl) { Zap = zap, ZapWorkDirectory = workDirectory ?? Path.GetTempPath() };
+        var settings = new SecuritySettings(server.BaseUrl) { ProtectedRoutes = ExampleChecks.Declared.ProtectedRoutes, Zap = zap, ZapWorkDirectory = workDirectory ?? Path.GetTempPath() };
         var log = new RecordingLog();
         return await new SecurityProbes(log, new CommandRunner(log, new SecretRedactor())).RunAsync(settings);
     }
@@ -88,7 +88,7 @@ public class SecurityProbesTests
         }
 
         var log = new RecordingLog();
-        var result = await new SecurityProbes(log, new CommandRunner(log, new SecretRedactor())).RunAsync(new SecuritySettings(gone));
+        var result = await new SecurityProbes(log, new CommandRunner(log, new SecretRedactor())).RunAsync(new SecuritySettings(gone) { ProtectedRoutes = ExampleChecks.Declared.ProtectedRoutes });
 
         Assert.That(result.Passed, Is.False);
         Assert.That(result.Probes.Select(p => p.Message), Has.All.StartWith("could not run"));

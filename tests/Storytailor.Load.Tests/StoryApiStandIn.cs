@@ -15,6 +15,9 @@ public sealed record StoryApiBehaviour
 
     public bool RateLimit { get; init; } = true;
 
+    /// <summary>Sent with the 429 (null: none, as API Gateway's own throttling answers).</summary>
+    public string? RetryAfter { get; init; } = "1";
+
     public int Burst { get; init; } = 20;
 
     public double RefillPerSecond { get; init; } = 20;
@@ -93,7 +96,11 @@ public static class StoryApiStandIn
                 if (!allowed)
                 {
                     response.StatusCode = 429;
-                    response.Headers.RetryAfter = "1";
+                    if (behaviour.RetryAfter is { } retryAfter)
+                    {
+                        response.Headers.RetryAfter = retryAfter;
+                    }
+
                     return;
                 }
             }

@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using Cake.Core;
 using Cake.Core.Diagnostics;
 using Cake.Frosting;
+using Storytailor.Build.Description;
 using Storytailor.Build.Reporting;
 using Storytailor.Build.Services.Caching;
 using Storytailor.Build.Services.Tools;
@@ -29,6 +30,20 @@ public sealed partial class BuildContext : FrostingContext
         if (!Directory.Exists(AppRoot))
         {
             reader.Fail($"App root '{AppRoot}' does not exist (--{BuildParameters.AppRoot.Name}).");
+        }
+        else
+        {
+            try
+            {
+                App = AppDescriptionFile.Load(AppRoot);
+            }
+            catch (AppDescriptionException ex)
+            {
+                foreach (var problem in ex.Problems)
+                {
+                    reader.Fail(problem.ToString());
+                }
+            }
         }
 
         ArtifactsDirectory = Path.GetFullPath(reader.Read(BuildParameters.Artifacts), working);
@@ -68,6 +83,12 @@ public sealed partial class BuildContext : FrostingContext
     }
 
     public string AppRoot { get; }
+
+    /// <summary>The app as its description file declares it (defaults for what it leaves out).</summary>
+    public AppDescription App { get; } = new();
+
+    /// <summary>A path the description declares, relative to the app root, made absolute.</summary>
+    public string AppPath(string relative) => AppDescription.Under(AppRoot, relative);
 
     public string ArtifactsDirectory { get; }
 

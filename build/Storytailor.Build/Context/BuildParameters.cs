@@ -79,4 +79,22 @@ public sealed class BuildArgumentCatalog : IArgumentCatalog
     public IReadOnlyList<ArgumentDescription> Arguments { get; } = BuildParameters.All
         .Select(p => new ArgumentDescription(p.Name, p.TypeName, p.DefaultText, p.Description, $"{p.EnvironmentVariable}, cake.config {p.ConfigKey.Replace('_', '.')}"))
         .ToList();
+
+    public IReadOnlyList<string> HelpNotes { get; } =
+    [
+        string.Empty,
+        $"The app describes itself in {Description.AppDescriptionFile.FileName} at its root (--app-root); every key is optional:",
+        "  services          the workspaces that are Lambda services (workspace, name, start or entry, port, health, routes);",
+        "                    default: every workspace with a \"main\" that no other workspace imports; the others are libraries",
+        "  paths             terraform, supabase, data_inventory, load_scenarios (defaults: infrastructure/terraform, supabase,",
+        "                    compliance/data-inventory.yml, testing/load/scenarios.yml)",
+        "  scripts           npm scripts: lint, typecheck, format_check, test, build, integration_test",
+        "  coverage.reports  json-summary reports, merged; each may have its own threshold (default: coverage/coverage-summary.json)",
+        "  terraform         variables.version, variables.artifacts, outputs.endpoint, outputs.functions",
+        "                    (defaults: app_version, artifacts, api_endpoint, function_names)",
+        "  checks            health, auth_header, protected_routes, cors (or false), rate_limit (burst, expect_status, retry_after; or false)",
+        "  erasure.rows      column values for the erasure proof's test rows, by table",
+        "A mistake in it (unknown key, wrong type, missing workspace or path) stops the build before the first task: every problem",
+        "with file and line, exit code 2. Schema: build/Storytailor.Build/Description/storytailor.schema.json; README: \"The app's description\".",
+    ];
 }

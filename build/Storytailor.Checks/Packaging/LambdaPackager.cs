@@ -58,13 +58,14 @@ public sealed class LambdaPackager(CommandRunner runner, ArtifactWriter artifact
             var workspaces = FindLambdaPackages(root);
             if (settings.Packages.Count > 0)
             {
-                var unknown = settings.Packages.Except(workspaces.Select(w => w.Name), StringComparer.Ordinal).ToList();
+                var all = FindWorkspaces(root);
+                var unknown = settings.Packages.Except(all.Select(w => w.Name), StringComparer.Ordinal).ToList();
                 if (unknown.Count > 0)
                 {
-                    throw new PackagingException($"No Lambda package named {string.Join(", ", unknown)} in the workspaces of {root}.");
+                    throw new PackagingException($"No workspace named {string.Join(", ", unknown)} in {root}.");
                 }
 
-                workspaces = workspaces.Where(w => settings.Packages.Contains(w.Name, StringComparer.Ordinal)).ToList();
+                workspaces = [.. all.Where(w => settings.Packages.Contains(w.Name, StringComparer.Ordinal)).Select(w => new WorkspacePackage(w.Name, w.Version, w.Folder))];
             }
 
             if (workspaces.Count == 0)
@@ -95,8 +96,12 @@ public sealed class LambdaPackager(CommandRunner runner, ArtifactWriter artifact
         return new PackagingResult(StageOutcome.Passed, done, built, manifest);
     }
 
-    /// <summary>Workspaces of the app that declare a "main" (the Lambda packages), in name order.</summary>
-    public static IReadOnlyList<WorkspacePackage> FindLambdaPackages(string appRoot)
+    /// <summary>Workspaces of the app that declare a "main", in name order.</summary>
+    public static IReadOnlyList<WorkspacePackage> FindLambdaPackages(string appRoot) =>
+        [.. FindWorkspaces(appRoot).Where(w => w.Main is not null).Select(w => new WorkspacePackage(w.Name, w.Version, w.Folder))];
+
+    /// <summary>Every workspace of the app (package.json "workspaces": folders and 'folder/*'), in name order.</summary>
+    public static IReadOnlyList<AppWorkspace> FindWorkspaces(string appRoot)
     {
         var rootManifest = ReadManifest(Path.Combine(appRoot, "package.json"));
         var patterns = rootManifest["workspaces"] switch
@@ -114,7 +119,7 @@ public sealed class LambdaPackager(CommandRunner runner, ArtifactWriter artifact
                 var parent = Path.Combine(appRoot, normalized[..^2]);
                 if (Directory.Exists(parent))
                 {
-                    folders.UnionWith(Directory.GetDirectories(parent).Where(d => File.Exists(Path.Combine(d, "package.json"))));
+                    folders.UnionWith(Directory.GetDirectories(parent).Where(d => File.Exists(Path.Combine(d, "package.json"))).Select(Path.GetFullPath));
                 }
             }
             else if (normalized.Contains('*', StringComparison.Ordinal))
@@ -128,11 +133,15 @@ public sealed class LambdaPackager(CommandRunner runner, ArtifactWriter artifact
         }
 
         return folders.Select(folder => (Folder: folder, Manifest: ReadManifest(Path.Combine(folder, "package.json"))))
-            .Where(p => p.Manifest["main"] is not null)
-            .Select(p => new WorkspacePackage(
+            .Select(p => new AppWorkspace(
                 p.Manifest["name"]?.GetValue<string>() ?? Path.GetFileName(p.Folder),
                 p.Manifest["version"]?.GetValue<string>() ?? "0.0.0",
-                p.Folder))
+                p.Folder,
+                p.Manifest["main"]?.GetValue<string>(),
+                [.. new[] { "dependencies", "devDependencies", "optionalDependencies", "peerDependencies" }
+                    .SelectMany(kind => p.Manifest[kind] is JsonObject deps ? deps.Select(d => d.Key) : [])
+                    .Distinct(StringComparer.Ordinal)],
+                p.Manifest["scripts"] is JsonObject scripts && scripts["start"] is not null))
             .OrderBy(p => p.Name, StringComparer.Ordinal)
             .ToList();
     }
@@ -375,3 +384,6 @@ public sealed class LambdaPackager(CommandRunner runner, ArtifactWriter artifact
 
 /// <summary>A workspace of the app that is a Lambda package.</summary>
 public sealed record WorkspacePackage(string Name, string Version, string Folder);
+
+/// <summary>A workspace of the app: its package name, version, folder (absolute), "main", the packages it depends on, whether it has a start script.</summary>
+public sealed record AppWorkspace(string Name, string Version, string Folder, string? Main, IReadOnlyList<string> Dependencies, bool HasStartScript);

@@ -530,7 +530,7 @@ public sealed class BlueGreenDeployment(DeploymentRuntime runtime)
     private bool IsDeployed(string workspace, out IReadOnlyDictionary<string, JsonElement> outputs)
     {
         outputs = runtime.Stack.Outputs(workspace);
-        return outputs.ContainsKey("api_endpoint");
+        return outputs.ContainsKey(runtime.Contract.EndpointOutput);
     }
 
     private async Task<DeploymentRecord?> FindRecordAsync(string version, CancellationToken cancellationToken)
@@ -548,9 +548,6 @@ public sealed class BlueGreenDeployment(DeploymentRuntime runtime)
     private Task<StepResult<FunctionVerificationResult>> VerifyAsync(AppliedStack applied, string artifactsRoot, CancellationToken cancellationToken) => _stages.VerifyAsync(applied, artifactsRoot, cancellationToken);
 
     private static IReadOnlyDictionary<string, StackArtifact> ArtifactsOf(DeploymentRecord? record) => DeploymentStages.ArtifactsOf(record);
-
-    /// <summary>"@storytailor/router" → "router" (the service names Terraform uses).</summary>
-    internal static string ServiceOf(string packageName) => DeploymentStages.ServiceOf(packageName);
 
     private Task<T> StepAsync<T>(LedgerSession session, string step, Func<Task<StepResult<T>>> run, CancellationToken cancellationToken) => _stages.StepAsync(session, step, run, cancellationToken);
 

@@ -57,7 +57,7 @@ public sealed class DeploymentPlan(DeploymentRuntime runtime)
         if (decision.Target is { } target)
         {
             var workspace = settings.ColourOf(target).Workspace;
-            var exists = runtime.Stack.Outputs(workspace).ContainsKey("api_endpoint") && last!.Step(DeploymentSteps.Cleanup)?.Outcome != StepOutcome.Succeeded;
+            var exists = runtime.Stack.Outputs(workspace).ContainsKey(runtime.Contract.EndpointOutput) && last!.Step(DeploymentSteps.Cleanup)?.Outcome != StepOutcome.Succeeded;
             lines.Add(exists
                 ? $"{target.Name()} ({workspace}) still exists: no Terraform change."
                 : $"{target.Name()} ({workspace}) was cleaned up: deploy {toVersion ?? last!.PreviousVersion} to it, then pre-promotion tests.");
@@ -87,7 +87,7 @@ public sealed class DeploymentPlan(DeploymentRuntime runtime)
         lines.AddRange(await new StagingMigrationPlan(staging, runtime.Redactor).DescribeAsync(cancellationToken).ConfigureAwait(false));
         lines.Add($"Functions verified after apply: every function of {workspace}'s function_names output must run the artifact's CodeSha256.");
         var tests = runtime.TestSettings;
-        lines.Add($"Tests against {workspace}'s api_endpoint output, in this order (the first failure stops the run and rolls back):");
+        lines.Add($"Tests against {workspace}'s {runtime.Contract.EndpointOutput} output, in this order (the first failure stops the run and rolls back):");
         lines.Add($"  integration: npm run {staging.IntegrationScript} (BASE_URL = the endpoint, API_KEY = {settings.ApiKeySecret}; timeout {Durations.Format(staging.IntegrationTimeout)})");
         lines.Add($"  load test: {PrePromotionTests.DescribeLoad(tests)}");
         lines.Add($"  security probes: headers, CORS, protected routes; OWASP ZAP {(tests.Zap is { } zap ? $"baseline scan ({zap.Kind})" : tests.RequireZap ? "not available: the probes would fail (--require-zap)" : "not available: skipped")}");
@@ -142,7 +142,7 @@ public sealed class DeploymentPlan(DeploymentRuntime runtime)
         }
 
         var manifest = ArtifactManifest.Read(path);
-        var artifacts = manifest.Packages.ToDictionary(p => BlueGreenDeployment.ServiceOf(p.Name), p => new StackArtifact(ArtifactPublisher.KeyFor(p.Name, p.Sha256), p.CodeSha256), StringComparer.Ordinal);
+        var artifacts = manifest.Packages.ToDictionary(p => runtime.ServiceOf(p.Name), p => new StackArtifact(ArtifactPublisher.KeyFor(p.Name, p.Sha256), p.CodeSha256), StringComparer.Ordinal);
         lines.Add($"Artifacts (would be uploaded when absent): {string.Join(", ", artifacts.Select(a => a.Value.S3Key))}.");
         return artifacts;
     }

@@ -59,6 +59,16 @@ public sealed record DeploymentRuntime(
 
     public TimeSpan FunctionPollInterval { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>The variables the build sets and the outputs it reads (the app's description).</summary>
+    public Description.TerraformContract Contract { get; init; } = Description.TerraformContract.Default;
+
+    /// <summary>Package name → the service name Terraform uses (the app's description); others: the name without its scope.</summary>
+    public IReadOnlyDictionary<string, string> ServiceNames { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>"@storytailor/router" → "router", or the name the app's description gives the service.</summary>
+    public string ServiceOf(string packageName) =>
+        ServiceNames.TryGetValue(packageName, out var name) ? name : Description.AppDescriptionFile.ShortName(packageName);
+
     public BlueGreenPlanner Planner => new(Dns, Settings, HostedZoneId, Time, Log);
 
     public DeploymentLock Lock => new(Store, Settings.Name, Settings.LockStaleAfter, Time, Log);

@@ -70,12 +70,13 @@ public static class DeploymentRuntimeFactory
         var terraform = new TerraformTool(context.FileSystem, context.Environment, context.ProcessRunner, context.Tools, context.BuildLog, context.Redactor);
         var stack = new TerraformWorkspaceStack(
             terraform,
-            Path.Combine(context.AppRoot, "infrastructure", "terraform"),
+            context.AppPath(context.App.Paths.Terraform),
             context.Artifacts.PathOf(Path.Combine("deploy", "plans")),
             backend,
             context.Deploy.TerraformVarFile)
         {
             ReadOnly = context.Deploy.DryRun,
+            Contract = context.App.Terraform,
         };
 
         var path = variables.GetValueOrDefault("PATH");
@@ -91,6 +92,8 @@ public static class DeploymentRuntimeFactory
             RequireZap = context.Load.RequireZap,
             ZapWorkDirectory = Directory.CreateDirectory(context.Artifacts.PathOf("security")).FullName,
             K6Executable = ExecutableSearch.OnPath("k6", path),
+            ScenarioFile = context.App.Paths.LoadScenarios,
+            Checks = context.App.Checks,
         };
 
         SlackNotifier? slack = null;
@@ -119,6 +122,8 @@ public static class DeploymentRuntimeFactory
         {
             Slack = slack,
             Logs = factory.LogsInsights(),
+            Contract = context.App.Terraform,
+            ServiceNames = context.App.Services.ToDictionary(s => s.Package, s => s.Name, StringComparer.Ordinal),
         };
         return new OwnedDeploymentRuntime(runtime, owned);
     }

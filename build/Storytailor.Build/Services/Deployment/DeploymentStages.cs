@@ -54,7 +54,7 @@ public sealed class DeploymentStages(DeploymentRuntime runtime)
             throw new DeploymentStepException(DeploymentSteps.Upload, string.Join("; ", published.Failures.DefaultIfEmpty("no artifact to upload")));
         }
 
-        var byService = published.Artifacts.ToDictionary(a => ServiceOf(a.Name), a => new StackArtifact(a.Key, a.CodeSha256), StringComparer.Ordinal);
+        var byService = published.Artifacts.ToDictionary(a => runtime.ServiceOf(a.Name), a => new StackArtifact(a.Key, a.CodeSha256), StringComparer.Ordinal);
         IReadOnlyList<string> facts =
         [
             $"{published.Uploaded} uploaded, {published.Skipped} already present (content-addressed)",
@@ -74,7 +74,7 @@ public sealed class DeploymentStages(DeploymentRuntime runtime)
             runtime.Stack.Apply(plan);
             var outputs = runtime.Stack.Outputs(workspace);
             var endpoint = EndpointOf(workspace, outputs);
-            var functions = outputs.TryGetValue("function_names", out var names) && names.ValueKind == JsonValueKind.Object
+            var functions = outputs.TryGetValue(runtime.Contract.FunctionsOutput, out var names) && names.ValueKind == JsonValueKind.Object
                 ? names.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString() ?? string.Empty, StringComparer.Ordinal)
                 : new Dictionary<string, string>(StringComparer.Ordinal);
             return new StepResult<AppliedStack>(new AppliedStack(workspace, endpoint, functions), [$"plan {plan.Describe()}", $"applied {variables.AppVersion} to {workspace}", $"endpoint {endpoint}"]);
@@ -90,12 +90,12 @@ public sealed class DeploymentStages(DeploymentRuntime runtime)
     {
         ArgumentNullException.ThrowIfNull(applied);
         var manifest = ArtifactManifest.Read(Path.Combine(artifactsRoot, "manifest.json"));
-        var byService = manifest.Packages.ToDictionary(p => ServiceOf(p.Name), p => p.Name, StringComparer.Ordinal);
+        var byService = manifest.Packages.ToDictionary(p => runtime.ServiceOf(p.Name), p => p.Name, StringComparer.Ordinal);
         var unknown = applied.Functions.Keys.Where(s => !byService.ContainsKey(s)).ToList();
         if (applied.Functions.Count == 0 || unknown.Count > 0)
         {
             throw new DeploymentStepException(DeploymentSteps.VerifyFunctions, applied.Functions.Count == 0
-                ? $"the workspace {applied.Workspace} has no function_names output; nothing to verify"
+                ? $"the workspace {applied.Workspace} has no {runtime.Contract.FunctionsOutput} output; nothing to verify"
                 : $"no package in the manifest for the services {string.Join(", ", unknown)}");
         }
 
@@ -199,17 +199,10 @@ public sealed class DeploymentStages(DeploymentRuntime runtime)
                 : $"the ledger record {record.Id} lists no artifacts");
     }
 
-    /// <summary>"@storytailor/router" → "router" (the service names Terraform uses).</summary>
-    public static string ServiceOf(string packageName)
-    {
-        ArgumentNullException.ThrowIfNull(packageName);
-        return packageName[(packageName.LastIndexOf('/') + 1)..];
-    }
-
     private static string ArtifactFact(string service, StackArtifact artifact) => $"{ArtifactPrefix}{service} {artifact.S3Key} {artifact.CodeSha256}";
 
-    private static Uri EndpointOf(string workspace, IReadOnlyDictionary<string, JsonElement> outputs) =>
-        outputs.TryGetValue("api_endpoint", out var value) && value.ValueKind == JsonValueKind.String && Uri.TryCreate(value.GetString(), UriKind.Absolute, out var uri)
+    private Uri EndpointOf(string workspace, IReadOnlyDictionary<string, JsonElement> outputs) =>
+        outputs.TryGetValue(runtime.Contract.EndpointOutput, out var value) && value.ValueKind == JsonValueKind.String && Uri.TryCreate(value.GetString(), UriKind.Absolute, out var uri)
             ? uri
-            : throw new DeploymentStepException(DeploymentSteps.Apply, $"the workspace {workspace} has no api_endpoint output (an absolute URL); it cannot be tested.");
+            : throw new DeploymentStepException(DeploymentSteps.Apply, $"the workspace {workspace} has no {runtime.Contract.EndpointOutput} output (an absolute URL); it cannot be tested.");
 }

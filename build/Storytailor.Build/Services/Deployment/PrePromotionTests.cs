@@ -22,6 +22,12 @@ public sealed record PrePromotionSettings(string AppRoot, string LoadProfile)
     public string ZapWorkDirectory { get; init; } = Path.GetTempPath();
 
     public string? K6Executable { get; init; }
+
+    /// <summary>The app's load scenarios, relative to its root.</summary>
+    public string ScenarioFile { get; init; } = Storytailor.Load.ScenarioFile.DefaultRelativePath;
+
+    /// <summary>What the smoke suite and the security probes check (the app's description).</summary>
+    public ServiceChecks Checks { get; init; } = ServiceChecks.Default;
 }
 
 /// <summary>The outcome of the pre-promotion tests: pass/fail, the facts each suite decided on, the failures.</summary>
@@ -69,6 +75,7 @@ public sealed class PrePromotionTests(IBuildLog log, CommandRunner runner, Artif
         {
             load = await new LoadTestService(log, runner, artifacts, redactor).RunAsync(new LoadTestSettings(settings.AppRoot, settings.LoadProfile, endpoint)
             {
+                ScenarioFile = settings.ScenarioFile,
                 Overrides = settings.LoadOverrides,
                 ExtraThresholds = settings.ExtraThresholds,
                 K6Executable = settings.K6Executable,
@@ -95,6 +102,8 @@ public sealed class PrePromotionTests(IBuildLog log, CommandRunner runner, Artif
         ArgumentNullException.ThrowIfNull(settings);
         var security = await new SecurityProbes(log, runner).RunAsync(new SecuritySettings(endpoint)
         {
+            HeadersPath = settings.Checks.HealthPaths[0],
+            ProtectedRoutes = settings.Checks.ProtectedRoutes,
             Zap = settings.Zap,
             RequireZap = settings.RequireZap,
             ZapWorkDirectory = settings.ZapWorkDirectory,
@@ -108,7 +117,7 @@ public sealed class PrePromotionTests(IBuildLog log, CommandRunner runner, Artif
     public Task<SmokeResult> SmokeAsync(Uri endpoint, PrePromotionSettings settings, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        return new SmokeSuite(log).RunAsync(new SmokeSettings(endpoint) { ApiKey = settings.ApiKey, ResponseTimeLimit = settings.SmokeResponseLimit }, cancellationToken);
+        return new SmokeSuite(log).RunAsync(new SmokeSettings(endpoint) { ApiKey = settings.ApiKey, ResponseTimeLimit = settings.SmokeResponseLimit, Checks = settings.Checks }, cancellationToken);
     }
 
     /// <summary>The light probe of a live URL (health routes and one read route), each monitoring sample's.</summary>
@@ -127,7 +136,7 @@ public sealed class PrePromotionTests(IBuildLog log, CommandRunner runner, Artif
         ArgumentNullException.ThrowIfNull(settings);
         try
         {
-            var profile = LoadTestService.ResolveProfile(settings.AppRoot, settings.LoadProfile, settings.LoadOverrides, settings.ExtraThresholds);
+            var profile = LoadTestService.ResolveProfile(settings.AppRoot, settings.LoadProfile, settings.LoadOverrides, settings.ExtraThresholds, settings.ScenarioFile);
             return $"{profile.Describe()}; thresholds {string.Join(", ", profile.Thresholds)}";
         }
         catch (LoadConfigurationException ex)

@@ -15,6 +15,11 @@ public sealed record StagingSettings(string AppRoot, string SupabaseCli, string?
 
     public TimeSpan IntegrationTimeout { get; init; } = TimeSpan.FromMinutes(15);
 
+    /// <summary>The folder holding the app's supabase folder (the Supabase CLI's workdir); null: the app root.</summary>
+    public string? SupabaseWorkdir { get; init; }
+
+    public string MigrationsFolder => Path.Combine(SupabaseWorkdir ?? AppRoot, "supabase", "migrations");
+
     /// <summary>supabase db push --include-seed (staging gets the seed data).</summary>
     public bool IncludeSeed { get; init; } = true;
 
@@ -222,7 +227,7 @@ public sealed class StagingDeployment(DeploymentRuntime runtime, StagingSettings
         PushOutcome push;
         try
         {
-            push = await new SupabaseCli(runner, staging.SupabaseCli).PushAsync(staging.AppRoot, database, staging.IncludeSeed, cancellationToken).ConfigureAwait(false);
+            push = await new SupabaseCli(runner, staging.SupabaseCli).PushAsync(staging.SupabaseWorkdir ?? staging.AppRoot, database, staging.IncludeSeed, cancellationToken).ConfigureAwait(false);
         }
         catch (CommandException ex)
         {

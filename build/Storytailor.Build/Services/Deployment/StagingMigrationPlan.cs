@@ -12,7 +12,7 @@ public sealed class StagingMigrationPlan(StagingSettings staging, SecretRedactor
 {
     public async Task<IReadOnlyList<string>> DescribeAsync(CancellationToken cancellationToken = default)
     {
-        var files = MigrationFiles.List(Path.Combine(staging.AppRoot, "supabase", "migrations"));
+        var files = MigrationFiles.List(staging.MigrationsFolder);
         var names = files.Count == 0 ? "none" : string.Join(", ", files.Select(f => f.FileName));
         PostgresUrl database;
         try

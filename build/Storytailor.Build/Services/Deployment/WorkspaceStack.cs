@@ -62,6 +62,9 @@ public sealed class TerraformWorkspaceStack(TerraformTool terraform, string conf
     /// </summary>
     public bool ReadOnly { get; init; }
 
+    /// <summary>The variable names the build sets (the app's description).</summary>
+    public Description.TerraformContract Contract { get; init; } = Description.TerraformContract.Default;
+
     public StackPlan Plan(string workspace, StackVariables variables, bool destroy = false)
     {
         ArgumentNullException.ThrowIfNull(variables);
@@ -159,10 +162,10 @@ public sealed class TerraformWorkspaceStack(TerraformTool terraform, string conf
 
     private void AddVariables(TerraformSettings settings, string workspace, StackVariables variables)
     {
-        settings.Variables["app_version"] = variables.AppVersion;
+        settings.Variables[Contract.VersionVariable] = variables.AppVersion;
         if (variables.Artifacts.Count > 0)
         {
-            settings.Variables["artifacts"] = JsonSerializer.Serialize(variables.Artifacts.ToDictionary(
+            settings.Variables[Contract.ArtifactsVariable] = JsonSerializer.Serialize(variables.Artifacts.ToDictionary(
                 p => p.Key,
                 p => new Dictionary<string, string> { ["s3_key"] = p.Value.S3Key, ["code_sha256"] = p.Value.CodeSha256 }));
         }

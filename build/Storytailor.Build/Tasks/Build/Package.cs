@@ -21,12 +21,12 @@ public sealed class Compile : FrostingTask<BuildContext>
             return;
         }
 
-        new NpmScripts(context).RunScript("Compile", "build");
+        new NpmScripts(context).RunScript("Compile", context.App.Scripts.Build);
     }
 }
 
 [TaskName("Package")]
-[TaskDescription("One reproducible zip per Lambda package (built code + production dependencies), with SHA-256 and artifacts/manifest.json")]
+[TaskDescription("One reproducible zip per Lambda service of the app's description (built code + production dependencies), with SHA-256 and artifacts/manifest.json")]
 [IsDependentOn(typeof(Compile))]
 public sealed class Package : AsyncFrostingTask<BuildContext>
 {
@@ -40,7 +40,7 @@ public sealed class Package : AsyncFrostingTask<BuildContext>
             return;
         }
 
-        var result = await new LambdaPackager(context.Commands, context.Artifacts, context.BuildLog).PackageAsync(new PackagingSettings(context.AppRoot));
+        var result = await new LambdaPackager(context.Commands, context.Artifacts, context.BuildLog).PackageAsync(new PackagingSettings(context.AppRoot) { Packages = [.. context.App.Services.Select(s => s.Package)] });
         foreach (var artifact in result.Artifacts)
         {
             context.BuildLog.Information($"{artifact.FileName}: {artifact.Size:N0} bytes, {artifact.Files} files, sha256 {artifact.Sha256}, CodeSha256 {artifact.CodeSha256}");

@@ -6,7 +6,7 @@ using Storytailor.Build.Services.Caching;
 namespace Storytailor.Build.Tasks.Ci;
 
 [TaskName("FormatCheck")]
-[TaskDescription("Checks the app's formatting (npm run format:check)")]
+[TaskDescription("Checks the app's formatting (npm run format:check, or the script the app's description names)")]
 [IsDependentOn(typeof(Restore))]
 public sealed class FormatCheck : FrostingTask<BuildContext>
 {
@@ -19,6 +19,6 @@ public sealed class FormatCheck : FrostingTask<BuildContext>
             return;
         }
 
-        new NpmScripts(context).RunScript("FormatCheck", "format:check");
+        new NpmScripts(context).RunScript("FormatCheck", context.App.Scripts.FormatCheck);
     }
 }

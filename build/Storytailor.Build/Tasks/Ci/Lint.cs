@@ -19,6 +19,6 @@ public sealed class Lint : FrostingTask<BuildContext>
             return;
         }
 
-        new NpmScripts(context).RunScript("Lint", "lint");
+        new NpmScripts(context).RunScript("Lint", context.App.Scripts.Lint);
     }
 }

@@ -19,6 +19,6 @@ public sealed class Typecheck : FrostingTask<BuildContext>
             return;
         }
 
-        new NpmScripts(context).RunScript("Typecheck", "typecheck");
+        new NpmScripts(context).RunScript("Typecheck", context.App.Scripts.Typecheck);
     }
 }

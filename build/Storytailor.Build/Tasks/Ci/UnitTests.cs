@@ -29,23 +29,44 @@ public sealed class UnitTests : FrostingTask<BuildContext>
             return;
         }
 
-        new NpmScripts(context).RunScript("UnitTests", "test");
+        new NpmScripts(context).RunScript("UnitTests", context.App.Scripts.Test);
 
-        var coverageFolder = Path.Combine(context.AppRoot, "coverage");
-        foreach (var file in new[] { "coverage-summary.json", "lcov.info" }.Select(f => Path.Combine(coverageFolder, f)).Where(File.Exists))
+        var reports = context.App.CoverageReports;
+        foreach (var report in reports)
         {
-            context.Artifacts.CopyText(file, Path.Combine("coverage", Path.GetFileName(file)));
+            // One report keeps its place (artifacts/coverage/coverage-summary.json); several keep their folders apart.
+            var target = reports.Count == 1 ? "coverage" : Path.Combine("coverage", Path.GetDirectoryName(report.Path) ?? string.Empty);
+            var folder = Path.GetDirectoryName(context.AppPath(report.Path))!;
+            foreach (var file in new[] { Path.GetFileName(report.Path), "lcov.info" }.Select(f => Path.Combine(folder, f)).Where(File.Exists))
+            {
+                context.Artifacts.CopyText(file, Path.Combine(target, Path.GetFileName(file)));
+            }
         }
 
-        var result = CoverageGate.Evaluate(Path.Combine(coverageFolder, "coverage-summary.json"), context.CoverageThreshold);
+        var result = CoverageGate.EvaluateMerged([.. reports.Select(r => context.AppPath(r.Path))], context.CoverageThreshold);
+        Print(context, reports.Count == 1 ? "Coverage" : "Coverage (merged)", result);
+        var failures = result.Passed ? new List<string>() : [$"coverage below the threshold: {result.Describe()}"];
+        foreach (var report in reports.Where(r => r.Threshold is not null))
+        {
+            var own = CoverageGate.Evaluate(context.AppPath(report.Path), report.Threshold!.Value);
+            Print(context, report.Path, own);
+            if (!own.Passed)
+            {
+                failures.Add($"{report.Path} below its threshold: {own.Describe()}");
+            }
+        }
+
+        if (failures.Count > 0)
+        {
+            throw StageFailure.Because($"UnitTests failed: {string.Join("; ", failures)}.");
+        }
+    }
+
+    private static void Print(BuildContext context, string title, CoverageResult result)
+    {
         foreach (var metric in result.Metrics)
         {
-            context.Log.Information("Coverage {0,-10} {1,7:0.00}%  required {2:0.##}%  {3}", metric.Name, metric.Actual, metric.Required, metric.Passed ? "ok" : "BELOW");
-        }
-
-        if (!result.Passed)
-        {
-            throw StageFailure.Because($"UnitTests failed: coverage below the threshold: {result.Describe()}.");
+            context.Log.Information("{0} {1,-10} {2,7:0.00}%  required {3:0.##}%  {4}", title, metric.Name, metric.Actual, metric.Required, metric.Passed ? "ok" : "BELOW");
         }
     }
 }

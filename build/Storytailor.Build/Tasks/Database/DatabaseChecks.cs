@@ -22,7 +22,12 @@ public sealed class DatabaseChecks : AsyncFrostingTask<BuildContext>
         }
 
         var result = await new DatabaseValidation(context.Commands, context.BuildLog, context.Redactor, context.Artifacts)
-            .RunAsync(new DatabaseValidationSettings(context.AppRoot, context.SupabaseCli, context.DatabaseUrl, context.DefaultBranch));
+            .RunAsync(new DatabaseValidationSettings(context.AppRoot, context.SupabaseCli, context.DatabaseUrl, context.DefaultBranch)
+            {
+                SupabaseWorkdir = context.AppPath(context.App.Paths.SupabaseWorkdir),
+                InventoryFile = context.App.Paths.DataInventory,
+                ErasureRows = context.App.ErasureRows,
+            });
         if (!result.Passed)
         {
             throw StageFailure.Because($"Database failed:{Environment.NewLine}  {string.Join($"{Environment.NewLine}  ", result.Failures)}");

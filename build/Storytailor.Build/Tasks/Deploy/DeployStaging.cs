@@ -44,6 +44,10 @@ internal sealed record StagingRun(string Version, string? GitCommit, StagingSett
         var version = context.ReleaseVersion ?? StagingDeployment.DefaultVersion(gitCommit, TimeProvider.System.GetUtcNow());
         var databaseUrl = variables.TryGetValue("SUPABASE_DB_URL_STAGING", out var url) && !string.IsNullOrWhiteSpace(url) ? url.Trim() : null;
         context.Redactor.Register(databaseUrl);
-        return new StagingRun(version, gitCommit, new StagingSettings(context.AppRoot, context.SupabaseCli, databaseUrl));
+        return new StagingRun(version, gitCommit, new StagingSettings(context.AppRoot, context.SupabaseCli, databaseUrl)
+        {
+            IntegrationScript = context.App.Scripts.IntegrationTest,
+            SupabaseWorkdir = context.AppPath(context.App.Paths.SupabaseWorkdir),
+        });
     }
 }

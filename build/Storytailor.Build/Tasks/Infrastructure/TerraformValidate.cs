@@ -24,7 +24,7 @@ public sealed class TerraformValidate : FrostingTask<BuildContext>
 
         var terraform = new TerraformTool(context.FileSystem, context.Environment, context.ProcessRunner, context.Tools, context.BuildLog, context.Redactor);
         var result = new TerraformValidation(terraform, context.BuildLog)
-            .Validate(new TerraformValidationSettings(Path.Combine(context.AppRoot, "infrastructure", "terraform")));
+            .Validate(new TerraformValidationSettings(context.AppPath(context.App.Paths.Terraform)));
         if (context.GitHubActions().IsRunningOnGitHubActions)
         {
             foreach (var annotation in result.Annotations)

@@ -29,6 +29,7 @@ public sealed class LoadTest : AsyncFrostingTask<BuildContext>
             result = await LoadConsole.WithProgressAsync(context, progress =>
                 new LoadTestService(context.BuildLog, context.Commands, context.Artifacts, context.Redactor).RunAsync(new LoadTestSettings(context.AppRoot, profile, target)
                 {
+                    ScenarioFile = context.App.Paths.LoadScenarios,
                     Overrides = options.Overrides,
                     ExtraThresholds = options.ExtraThresholds,
                     K6Executable = k6,

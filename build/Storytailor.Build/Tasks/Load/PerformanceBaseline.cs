@@ -9,7 +9,7 @@ using Storytailor.Load;
 namespace Storytailor.Build.Tasks.Load;
 
 [TaskName("PerformanceBaseline")]
-[TaskDescription("Starts the app's router locally, runs a short open-model load (--baseline-rate, --baseline-duration), gates p95 < --baseline-p95-limit and errors < 1%, keeps artifacts/performance/baseline.json, warns on a p95 regression against --previous-baseline")]
+[TaskDescription("Starts the services the app's description declares locally, runs a short open-model load (--baseline-rate, --baseline-duration), gates p95 < --baseline-p95-limit and errors < 1%, keeps artifacts/performance/baseline.json, warns on a p95 regression against --previous-baseline")]
 [IsDependentOn(typeof(Build.Compile))]
 public sealed class PerformanceBaseline : AsyncFrostingTask<BuildContext>
 {
@@ -36,6 +36,8 @@ public sealed class PerformanceBaseline : AsyncFrostingTask<BuildContext>
             Duration = options.BaselineDuration,
             P95LimitMs = options.BaselineP95LimitMs,
             RegressionWarningPercent = options.BaselineRegressionPercent,
+            Services = context.App.LocalServices,
+            ScenarioFile = context.App.Paths.LoadScenarios,
             PreviousBaselinePath = options.PreviousBaseline is { } previous ? Path.GetFullPath(previous, context.Environment.WorkingDirectory.FullPath) : null,
         };
 

@@ -24,6 +24,8 @@ public sealed class SecurityTests : AsyncFrostingTask<BuildContext>
 
         var result = await new SecurityProbes(context.BuildLog, context.Commands).RunAsync(new SecuritySettings(target)
         {
+            HeadersPath = context.App.Checks.HealthPaths[0],
+            ProtectedRoutes = context.App.Checks.ProtectedRoutes,
             Zap = zap,
             RequireZap = context.Load.RequireZap,
             ZapWorkDirectory = Directory.CreateDirectory(context.Artifacts.PathOf("security")).FullName,

@@ -24,6 +24,7 @@ public sealed class SmokeTests : AsyncFrostingTask<BuildContext>
         {
             ApiKey = string.IsNullOrEmpty(apiKey) ? null : apiKey,
             ResponseTimeLimit = context.Load.SmokeResponseLimit,
+            Checks = context.App.Checks,
         });
 
         LoadConsole.Table(context, $"Smoke tests: {target}", ["Check", "Result", "Time", "Detail"], result.TableRows().Select(r => (IReadOnlyList<string>)[r.Check, r.Result, r.Time, r.Detail]));
