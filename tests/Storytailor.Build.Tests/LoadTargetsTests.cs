@@ -98,7 +98,7 @@ public sealed class LoadTargetsTests
 
         Assert.That(run.ExitCode, Is.EqualTo(1), run.ToString());
         Assert.That(run.Output, Does.Contain("SmokeTests failed:"));
-        Assert.That(run.Output, Does.Contain("Smoke check 'rate limiting' failed: a burst of 60 requests got no 429"));
+        Assert.That(run.Output, Does.Contain("Smoke check 'rate limiting' failed: a burst of 60 requests to /health got no 429"));
         Assert.That(run.Output, Does.Contain("Smoke check 'CORS disallowed origin' failed"));
         Assert.That(File.ReadAllText(Path.Combine(artifacts, "smoke", "smoke-tests.json")), Does.Contain("\"passed\": false"));
         AssertNoKey(run, artifacts);
