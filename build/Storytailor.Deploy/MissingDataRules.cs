@@ -93,4 +93,14 @@ public sealed record MissingDataRules
         "missingcoldstarts" => this with { ColdStarts = rule },
         _ => throw new ArgumentException($"'{key}' is not a missing-data key (known: {string.Join(", ", Keys.Keys)}).", nameof(key)),
     };
+
+    /// <summary>Every rule as written in facts: "requests breaching after 2 samples, latency p95 breaching, …".</summary>
+    public string Describe(int noTrafficSamples) => string.Join(", ",
+        $"requests {Name(Requests)}{(Requests == MissingData.Breaching ? $" after {noTrafficSamples} sample(s)" : string.Empty)}",
+        $"latency p95 {Name(Latency)}",
+        $"5XX rate {Name(ErrorRate)}",
+        $"Lambda errors {Name(LambdaErrors)}",
+        $"Lambda throttles {Name(LambdaThrottles)}",
+        $"Lambda duration p95 {Name(LambdaDuration)}",
+        $"cold starts {Name(ColdStarts)}");
 }

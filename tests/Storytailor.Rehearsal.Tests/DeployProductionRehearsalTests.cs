@@ -160,6 +160,8 @@ public sealed partial class DeployProductionRehearsalTests
         Assert.That(run.Output, Does.Contain("Terraform plan of prod-green (green): workspace prod-green does not exist yet: a run creates it and applies every resource of the configuration (a dry run creates nothing)"));
         Assert.That(run.Output, Does.Contain("terraform destroy of prod-blue"));
         Assert.That(run.Output, Does.Contain("p95 < 10000 ms"), "the rehearsal's relaxed monitoring limit");
+        Assert.That(run.Output, Does.Contain("over whole 1s periods read 0ms after they end").And.Contain("is extended by up to 5m"));
+        Assert.That(run.Output, Does.Contain("Missing data (http API metrics): requests breaching after 2 sample(s), latency p95 breaching, 5XX rate breaching, Lambda errors notBreaching"));
         Assert.That(rehearsal.Workspaces(), Does.Not.Contain("prod-green"), "no workspace was created in the state backend");
         Assert.That(rehearsal.RecordTarget, Is.EqualTo(DeployRehearsal.BlueEndpoint));
 

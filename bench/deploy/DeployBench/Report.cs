@@ -3,12 +3,17 @@ namespace Storytailor.Bench.Deploy;
 /// <summary>Prints the two figures: median and maximum over the runs.</summary>
 internal static class Report
 {
-    public static void Reaction(BenchSettings settings, IReadOnlyList<ReactionSample> runs)
+    public static void Reaction(BenchSettings settings, IReadOnlyList<ReactionSample> runs, BreachStart start)
     {
-        var nominal = settings.PollInterval * settings.ConsecutiveBreaches;
+        var everyPeriod = start == BreachStart.EveryPeriod;
+        var window = everyPeriod ? settings.RollbackMonitoringWindow : settings.MonitoringWindow;
+        var nominal = everyPeriod
+            ? settings.PollInterval * settings.ConsecutiveBreaches
+            : window + (settings.PollInterval * (settings.ConsecutiveBreaches - 1));
         Console.WriteLine();
-        Console.WriteLine($"== 1. Rollback reaction ({runs.Count} runs; --skip-tests, green's 5XX rate 10% in every period from before the switch on, "
-            + $"--poll-interval={BenchSettings.Seconds(settings.PollInterval)} --consecutive-breaches={settings.ConsecutiveBreaches}; median (max))");
+        Console.WriteLine($"== 1{(everyPeriod ? "a" : "b")}. Rollback reaction ({runs.Count} runs; --skip-tests, green's 5XX rate 10% "
+            + (everyPeriod ? "in every period from before the switch on" : "from the window's last period on (the window extends)")
+            + $", --monitoring-window={BenchSettings.Seconds(window)} --poll-interval={BenchSettings.Seconds(settings.PollInterval)} --consecutive-breaches={settings.ConsecutiveBreaches}; median (max))");
         Console.WriteLine($"Given: the fake Route 53 answers INSYNC {Figures.Ms(settings.InSyncDelay)} ms after a change is submitted (DNS_INSYNC_DELAY_MS); the build polls every 250 ms.");
         Console.WriteLine($"Breaching sample → public record reverted and INSYNC: {Figures.MedianMax(runs.Select(r => r.Reaction))}");
         Console.WriteLine($"  sample's last read answered → revert submitted (the build: ledger writes, record re-read, UPSERT): {Figures.MedianMax(runs.Select(r => r.Decision))}");
@@ -16,7 +21,7 @@ internal static class Report
         Console.WriteLine($"  (not in the figure) INSYNC → the build read INSYNC:                                        {Figures.MedianMax(runs.Select(r => r.InSyncSeenAfter))}");
         Console.WriteLine($"  (source check) the ledger's monitoring step ended this long after the sample's last read: {Figures.MedianMax(runs.Select(r => r.LedgerAfterSample))}");
         Console.WriteLine($"Split: breach detection, switch INSYNC read → breaching sample {string.Join("/", runs.Select(r => r.DecidingSample).Distinct())}: "
-            + $"{Figures.MedianMax(runs.Select(r => r.Detection))} (poll interval × breaches = {Figures.Ms(nominal)} ms; every sample also runs the smoke suite on the public URL)");
+            + $"{Figures.MedianMax(runs.Select(r => r.Detection))} ({(everyPeriod ? "poll interval × breaches" : "window + poll interval × (breaches − 1)")} = {Figures.Ms(nominal)} ms; each sample also probes the public URL's health routes and read route)");
         Console.WriteLine($"       revert + INSYNC (the figure above): {Figures.MedianMax(runs.Select(r => r.Reaction))}");
     }
 

@@ -28,7 +28,8 @@ public sealed class DeploymentPlan(DeploymentRuntime runtime)
             ? $"Pre-promotion tests: SKIPPED (--skip-tests: {skipReason}); monitoring and automatic rollback still run."
             : $"Pre-promotion tests against {idle.Name()}'s endpoint: smoke suite, load test ({loadDescription}), security probes.");
         lines.Add($"DNS change: {runtime.Planner.DescribeSwitch(live, idle)}");
-        lines.Add($"Monitoring: {Durations.Format(settings.MonitoringWindow)}, a sample every {Durations.Format(settings.PollInterval)}; automatic rollback to {live.Colour?.Name() ?? "(none: first deployment)"} after {settings.ConsecutiveBreaches} consecutive breaches.");
+        lines.Add($"Monitoring: {Durations.Format(settings.MonitoringWindow)}, a sample every {Durations.Format(settings.PollInterval)} over whole {Durations.Format(settings.MetricPeriod)} periods read {Durations.Format(settings.MetricDelay)} after they end; automatic rollback to {live.Colour?.Name() ?? "(none: first deployment)"} after {settings.ConsecutiveBreaches} consecutive breaches; a window ending on an open breach streak is extended by up to {Durations.Format(settings.MonitoringExtension)}.");
+        lines.Add($"Missing data ({settings.ApiType.ToString().ToLowerInvariant()} API metrics): {settings.MissingData.Describe(settings.NoTrafficSamples)}; a metric read that fails is a breach.");
         lines.Add($"Thresholds: p95 < {settings.Thresholds.P95Ms} ms, 5XX rate < {settings.Thresholds.ErrorRatePercent}%, Lambda errors and throttles 0, init duration < {settings.Thresholds.ColdStartMs} ms, smoke checks against {runtime.PublicUrl}.");
         if (live.Colour is { } old)
         {
