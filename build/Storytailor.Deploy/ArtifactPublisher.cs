@@ -95,7 +95,7 @@ public sealed class ArtifactPublisher(IArtifactStore store, IFunctionRegistry fu
         ArtifactManifest manifest;
         try
         {
-            manifest = ArtifactManifest.Read(Path.Combine(artifactsRoot, "manifest.json"));
+            manifest = ArtifactManifest.Read(ArtifactPaths.ManifestIn(artifactsRoot));
         }
         catch (InvalidDataException ex)
         {

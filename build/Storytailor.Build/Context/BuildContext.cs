@@ -23,29 +23,12 @@ public sealed partial class BuildContext : FrostingContext
         ArgumentNullException.ThrowIfNull(context);
         Redactor = redactor;
         SkipReasons = skipReasons;
-        var reader = new ParameterReader(context.Arguments, context.Environment.GetEnvironmentVariable, context.Configuration);
+        Variables = new EnvironmentVariables(context.Environment.GetEnvironmentVariables().Select(p => new KeyValuePair<string, string?>(p.Key, p.Value)));
+        var reader = new ParameterReader(context.Arguments, Variables.Value, context.Configuration);
 
         var working = context.Environment.WorkingDirectory.FullPath;
         AppRoot = Path.GetFullPath(reader.Read(BuildParameters.AppRoot), working);
-        if (!Directory.Exists(AppRoot))
-        {
-            reader.Fail($"App root '{AppRoot}' does not exist (--{BuildParameters.AppRoot.Name}).");
-        }
-        else
-        {
-            try
-            {
-                App = AppDescriptionFile.Load(AppRoot);
-            }
-            catch (AppDescriptionException ex)
-            {
-                foreach (var problem in ex.Problems)
-                {
-                    reader.Fail(problem.ToString());
-                }
-            }
-        }
-
+        App = ReadApp(reader, AppRoot);
         ArtifactsDirectory = Path.GetFullPath(reader.Read(BuildParameters.Artifacts), working);
         DeploymentEnvironment = reader.Read(BuildParameters.Environment);
         CoverageThreshold = reader.Read(BuildParameters.CoverageThreshold);
@@ -56,7 +39,7 @@ public sealed partial class BuildContext : FrostingContext
             reader.Fail("--skip-tests needs a reason: add --reason=\"why the tests are skipped\".");
         }
 
-        ReleaseVersion = ReadReleaseVersion(reader, context.Environment.GetEnvironmentVariable("GITHUB_REF"));
+        ReleaseVersion = ReadReleaseVersion(reader, Variables.GitHubRef);
         Targets = context.Arguments.GetArguments("target").ToList();
         AuditLevel = Storytailor.Checks.SeverityNames.Parse(reader.Read(BuildParameters.AuditLevel));
         AuditRegistry = NullIfEmpty(reader.Read(BuildParameters.AuditRegistry));
@@ -70,7 +53,7 @@ public sealed partial class BuildContext : FrostingContext
             new PinnedNpmTool("Supabase CLI", Path.Combine(working, "tools", "supabase"), "supabase", Path.Combine("node_modules", ".bin", "supabase")));
         Cache = new StageCache(Path.GetFullPath(reader.Read(BuildParameters.CacheDir), working), !reader.Read(BuildParameters.NoCache));
         Load = LoadOptions.Read(reader);
-        Deploy = DeployOptions.Read(reader, context, Targets, DeploymentEnvironment);
+        Deploy = DeployOptions.Read(reader, context, Targets, DeploymentEnvironment, Variables.GitHubRef);
 
         if (reader.Errors.Count > 0)
         {
@@ -82,15 +65,21 @@ public sealed partial class BuildContext : FrostingContext
         Commands = new CommandRunner(BuildLog, redactor);
     }
 
+    /// <summary>The process environment, read once; every variable the build reads by name is read through it.</summary>
+    public EnvironmentVariables Variables { get; }
+
     public string AppRoot { get; }
 
     /// <summary>The app as its description file declares it (defaults for what it leaves out).</summary>
-    public AppDescription App { get; } = new();
+    public AppDescription App { get; }
 
     /// <summary>A path the description declares, relative to the app root, made absolute.</summary>
     public string AppPath(string relative) => AppDescription.Under(AppRoot, relative);
 
     public string ArtifactsDirectory { get; }
+
+    /// <summary>artifacts/manifest.json: what Package built (names, versions, commit, hashes), what deployments upload.</summary>
+    public string ManifestPath => ArtifactPaths.ManifestIn(ArtifactsDirectory);
 
     public DeploymentEnvironment DeploymentEnvironment { get; }
 
@@ -225,6 +214,30 @@ public sealed partial class BuildContext : FrostingContext
     private readonly Dictionary<string, string> _toolVersions = new(StringComparer.Ordinal);
 
     private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
+
+    /// <summary>The app's description file, or the defaults with each of its problems recorded.</summary>
+    private static AppDescription ReadApp(ParameterReader reader, string appRoot)
+    {
+        if (!Directory.Exists(appRoot))
+        {
+            reader.Fail($"App root '{appRoot}' does not exist (--{BuildParameters.AppRoot.Name}).");
+            return new AppDescription();
+        }
+
+        try
+        {
+            return AppDescriptionFile.Load(appRoot);
+        }
+        catch (AppDescriptionException ex)
+        {
+            foreach (var problem in ex.Problems)
+            {
+                reader.Fail(problem.ToString());
+            }
+
+            return new AppDescription();
+        }
+    }
 
     /// <summary>A repository file such as .terraform-version: in the working directory, else in the repository the build program was compiled from.</summary>
     private static string PinnedFile(string working, string name)

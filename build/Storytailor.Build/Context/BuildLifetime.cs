@@ -21,7 +21,7 @@ public sealed class BuildLifetime : FrostingLifetime<BuildContext>
         }
 
         ArgumentNullException.ThrowIfNull(info);
-        Tasks.Preflight.Tools.EnsureFor(context, info.TasksToExecute.Select(t => t.Name));
+        Services.Tools.ToolPreparation.EnsureFor(context, info.TasksToExecute.Select(t => t.Name));
         Tasks.Deploy.ReleaseTagGate.EnsureFor(context);
         Directory.CreateDirectory(context.ArtifactsDirectory);
         Tasks.Deploy.DeploymentDryRun.PrintIfRequested(context);

@@ -28,7 +28,7 @@ public sealed record DeployOptions(
         (environment == DeploymentEnvironment.Production ? Production : Staging)
         ?? throw new InvalidOperationException($"The [Deploy.{environment}] settings in cake.config are not valid.");
 
-    public static DeployOptions Read(ParameterReader reader, ICakeContext context, IReadOnlyList<string> targets, DeploymentEnvironment environmentParameter)
+    public static DeployOptions Read(ParameterReader reader, ICakeContext context, IReadOnlyList<string> targets, DeploymentEnvironment environmentParameter, string? githubRef)
     {
         ArgumentNullException.ThrowIfNull(reader);
         ArgumentNullException.ThrowIfNull(context);
@@ -81,9 +81,8 @@ public sealed record DeployOptions(
             return settings;
         }
 
-        var githubRef = context.Environment.GetEnvironmentVariable("GITHUB_REF") ?? string.Empty;
         if (targets.Contains(SecretCatalog.DeployProduction, StringComparer.OrdinalIgnoreCase)
-            && reader.Read(BuildParameters.Tag).Trim().Length == 0 && !githubRef.StartsWith("refs/tags/", StringComparison.Ordinal))
+            && reader.Read(BuildParameters.Tag).Trim().Length == 0 && !(githubRef ?? string.Empty).StartsWith("refs/tags/", StringComparison.Ordinal))
         {
             reader.Fail("DeployProduction deploys a release: give its version with --tag=vX.Y.Z (or run on a tag ref).");
         }

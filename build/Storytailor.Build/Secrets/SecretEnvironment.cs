@@ -1,3 +1,4 @@
+using Storytailor.Build.Context;
 using Storytailor.Core;
 
 namespace Storytailor.Build.Secrets;
@@ -30,8 +31,5 @@ public static class SecretEnvironment
         return redactor;
     }
 
-    public static IReadOnlyDictionary<string, string?> Current() =>
-        System.Environment.GetEnvironmentVariables()
-            .Cast<System.Collections.DictionaryEntry>()
-            .ToDictionary(e => (string)e.Key, e => (string?)e.Value, StringComparer.Ordinal);
+    public static IReadOnlyDictionary<string, string?> Current() => EnvironmentVariables.OfProcess().All;
 }

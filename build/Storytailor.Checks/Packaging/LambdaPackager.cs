@@ -44,7 +44,6 @@ public sealed class PackagingException(string message) : Exception(message);
 /// </summary>
 public sealed class LambdaPackager(CommandRunner runner, ArtifactWriter artifacts, IBuildLog log)
 {
-    public const string ManifestFile = "manifest.json";
     public const string PackagesFolder = "packages";
 
     public async Task<PackagingResult> PackageAsync(PackagingSettings settings, CancellationToken cancellationToken = default)
@@ -87,7 +86,7 @@ public sealed class LambdaPackager(CommandRunner runner, ArtifactWriter artifact
             return new PackagingResult(StageOutcome.Failed, message, built, null);
         }
 
-        var manifest = artifacts.WriteJson(ManifestFile, new { gitCommit = commit, packages = built });
+        var manifest = artifacts.WriteJson(ArtifactPaths.Manifest, new { gitCommit = commit, packages = built });
         var summary = TextTable.Render(
             ["package", "version", "file", "size", "sha256", "CodeSha256"],
             built.Select(a => (IReadOnlyList<string>)[a.Name, a.Version, a.FileName, a.Size.ToString(System.Globalization.CultureInfo.InvariantCulture), a.Sha256, a.CodeSha256]));

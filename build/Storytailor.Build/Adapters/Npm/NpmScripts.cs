@@ -4,14 +4,9 @@ using Cake.Npm;
 using Cake.Npm.Ci;
 using Cake.Npm.RunScript;
 using Storytailor.Build.Context;
+using Storytailor.Build.Services.Stages;
 
 namespace Storytailor.Build.Adapters.Npm;
-
-/// <summary>A pipeline stage failed: exit code 1, with a message naming the stage and the cause.</summary>
-public static class StageFailure
-{
-    public static CakeException Because(string message) => new(1, message);
-}
 
 /// <summary>
 /// Runs npm in the app root through Cake.Npm, with output captured line by line through the

@@ -65,7 +65,7 @@ public static class StageInputCatalog
         .Files(Workspaces(context).Where(w => w.Main is not null)
             .SelectMany(w => AppFilesIncludingBuilt(Path.GetDirectoryName(Path.GetFullPath(Path.Combine(w.Folder, w.Main!)))!)))
         .Value("services", string.Join(",", context.App.Services.Select(s => $"{s.Package}={s.Name}")))
-        .Output(Path.Combine(context.ArtifactsDirectory, "manifest.json"));
+        .Output(context.ManifestPath);
 
     public static StageInputs TerraformValidate(BuildContext context) => Base(context, "TerraformValidate")
         .Files(AppFiles.Under(context.AppRoot, context.App.Paths.Terraform))

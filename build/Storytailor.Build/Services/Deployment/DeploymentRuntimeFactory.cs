@@ -2,7 +2,7 @@ using Cake.Core;
 using Cake.Frosting;
 using Storytailor.Aws;
 using Storytailor.Build.Context;
-using Storytailor.Build.Tasks.Load;
+using Storytailor.Build.Services.Tools;
 using Storytailor.Checks.Terraform;
 using Storytailor.Deploy;
 using Storytailor.Load;

@@ -9,15 +9,10 @@ namespace Storytailor.Build.Tasks.Ci;
 [IsDependentOn(typeof(FormatCheck))]
 [IsDependentOn(typeof(UnitTests))]
 [IsDependentOn(typeof(Security.SecurityAudit))]
-[IsDependentOn(typeof(Security.SnykScanTask))]
-[IsDependentOn(typeof(Security.SecretScanTask))]
+[IsDependentOn(typeof(Security.SnykScan))]
+[IsDependentOn(typeof(Security.SecretScan))]
 [IsDependentOn(typeof(Build.Package))]
 [IsDependentOn(typeof(Infrastructure.TerraformValidate))]
-[IsDependentOn(typeof(Database.DatabaseChecks))]
+[IsDependentOn(typeof(Database.Database))]
 [IsDependentOn(typeof(Load.PerformanceBaseline))]
-public sealed class CiTarget : FrostingTask;
-
-[TaskName("Default")]
-[TaskDescription("What runs without --target: Ci")]
-[IsDependentOn(typeof(CiTarget))]
-public sealed class DefaultTarget : FrostingTask;
+public sealed class Ci : FrostingTask;

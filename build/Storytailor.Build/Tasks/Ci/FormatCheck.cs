@@ -6,19 +6,11 @@ using Storytailor.Build.Services.Caching;
 namespace Storytailor.Build.Tasks.Ci;
 
 [TaskName("FormatCheck")]
-[TaskDescription("Checks the app's formatting (npm run format:check, or the script the app's description names)")]
+[TaskDescription("Checks the app's formatting (npm run format:check)")]
 [IsDependentOn(typeof(Restore))]
-public sealed class FormatCheck : FrostingTask<BuildContext>
+public sealed class FormatCheck : CachedStage
 {
-    public override bool ShouldRun(BuildContext context) => context.RunUnlessCached(this, StageInputCatalog.Sources(context, "FormatCheck"));
+    protected override StageInputs Inputs(BuildContext context) => StageInputCatalog.Sources(context, "FormatCheck");
 
-    public override void Run(BuildContext context)
-    {
-        if (context.IsCachedTarget(this))
-        {
-            return;
-        }
-
-        new NpmScripts(context).RunScript("FormatCheck", context.App.Scripts.FormatCheck);
-    }
+    protected override void RunStage(BuildContext context) => new NpmScripts(context).RunScript("FormatCheck", context.App.Scripts.FormatCheck);
 }

@@ -8,17 +8,9 @@ namespace Storytailor.Build.Tasks.Ci;
 [TaskName("Lint")]
 [TaskDescription("Lints the app (npm run lint)")]
 [IsDependentOn(typeof(Restore))]
-public sealed class Lint : FrostingTask<BuildContext>
+public sealed class Lint : CachedStage
 {
-    public override bool ShouldRun(BuildContext context) => context.RunUnlessCached(this, StageInputCatalog.Sources(context, "Lint"));
+    protected override StageInputs Inputs(BuildContext context) => StageInputCatalog.Sources(context, "Lint");
 
-    public override void Run(BuildContext context)
-    {
-        if (context.IsCachedTarget(this))
-        {
-            return;
-        }
-
-        new NpmScripts(context).RunScript("Lint", context.App.Scripts.Lint);
-    }
+    protected override void RunStage(BuildContext context) => new NpmScripts(context).RunScript("Lint", context.App.Scripts.Lint);
 }

@@ -8,17 +8,9 @@ namespace Storytailor.Build.Tasks.Ci;
 [TaskName("Typecheck")]
 [TaskDescription("Type-checks the app (npm run typecheck)")]
 [IsDependentOn(typeof(Restore))]
-public sealed class Typecheck : FrostingTask<BuildContext>
+public sealed class Typecheck : CachedStage
 {
-    public override bool ShouldRun(BuildContext context) => context.RunUnlessCached(this, StageInputCatalog.Sources(context, "Typecheck"));
+    protected override StageInputs Inputs(BuildContext context) => StageInputCatalog.Sources(context, "Typecheck");
 
-    public override void Run(BuildContext context)
-    {
-        if (context.IsCachedTarget(this))
-        {
-            return;
-        }
-
-        new NpmScripts(context).RunScript("Typecheck", context.App.Scripts.Typecheck);
-    }
+    protected override void RunStage(BuildContext context) => new NpmScripts(context).RunScript("Typecheck", context.App.Scripts.Typecheck);
 }

@@ -1,34 +1,24 @@
-using Cake.Core;
 using Cake.Core.Diagnostics;
 using Cake.Frosting;
 using Storytailor.Build.Adapters.Npm;
 using Storytailor.Build.Context;
 using Storytailor.Build.Services.Caching;
 using Storytailor.Build.Services.Coverage;
+using Storytailor.Build.Services.Stages;
 
 namespace Storytailor.Build.Tasks.Ci;
 
 [TaskName("UnitTests")]
-[TaskDescription("Runs the app's unit tests with coverage (npm test) and gates on the coverage threshold")]
+[TaskDescription("Runs the app's unit tests with coverage (npm test) and gates on --coverage-threshold")]
 [IsDependentOn(typeof(Restore))]
-public sealed class UnitTests : FrostingTask<BuildContext>
+public sealed class UnitTests : CachedStage
 {
-    public override bool ShouldRun(BuildContext context)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        return context.SkipTests
-            ? context.Skip(this, $"--skip-tests: {context.SkipTestsReason}")
-            : context.RunUnlessCached(this, StageInputCatalog.UnitTests(context));
-    }
+    protected override string? SkipReason(BuildContext context) => context.SkipTests ? $"--skip-tests: {context.SkipTestsReason}" : null;
 
-    public override void Run(BuildContext context)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        if (context.IsCachedTarget(this))
-        {
-            return;
-        }
+    protected override StageInputs Inputs(BuildContext context) => StageInputCatalog.UnitTests(context);
 
+    protected override void RunStage(BuildContext context)
+    {
         new NpmScripts(context).RunScript("UnitTests", context.App.Scripts.Test);
 
         var reports = context.App.CoverageReports;

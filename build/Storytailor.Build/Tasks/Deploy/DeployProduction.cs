@@ -1,5 +1,5 @@
 using Cake.Frosting;
-using Storytailor.Build.Adapters.Npm;
+using Storytailor.Build.Services.Stages;
 using Storytailor.Build.Context;
 using Storytailor.Build.Secrets;
 using Storytailor.Build.Services.Deployment;

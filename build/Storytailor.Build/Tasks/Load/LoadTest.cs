@@ -1,13 +1,15 @@
 using Cake.Core;
 using Cake.Frosting;
-using Storytailor.Build.Adapters.Npm;
 using Storytailor.Build.Context;
+using Storytailor.Build.Reporting;
+using Storytailor.Build.Services.Stages;
+using Storytailor.Build.Services.Tools;
 using Storytailor.Load;
 
 namespace Storytailor.Build.Tasks.Load;
 
 [TaskName("LoadTest")]
-[TaskDescription("Load test of --base-url or the environment's URL with --load-profile (default by --environment); k6 when on PATH, else the built-in engine; k6 thresholds; artifacts/load/<profile>.json")]
+[TaskDescription("Load test of --base-url or the environment's URL with --load-profile; k6 when on PATH, else the built-in engine")]
 [IsDependentOn(typeof(Preflight.Preflight))]
 public sealed class LoadTest : AsyncFrostingTask<BuildContext>
 {
@@ -18,9 +20,9 @@ public sealed class LoadTest : AsyncFrostingTask<BuildContext>
         var environment = context.DeploymentEnvironment;
         var target = options.TargetUrl(environment);
         var profile = options.ProfileFor(environment);
-        var apiKey = context.Environment.GetEnvironmentVariable(LoadOptions.ApiKeySecret(environment));
+        var apiKey = context.Variables.ApiKey(environment);
         context.Redactor.Register(apiKey);
-        var k6 = ExecutableSearch.OnPath("k6", context.Environment.GetEnvironmentVariable("PATH"));
+        var k6 = TestTools.K6(context.Variables);
         context.BuildLog.Information($"Load test '{profile}' against {target} with {(k6 is null ? "the built-in engine (k6 is not on PATH)" : $"k6 ({k6}) when the app has testing/load/{profile}.js")}");
 
         LoadTestResult result;
@@ -33,7 +35,7 @@ public sealed class LoadTest : AsyncFrostingTask<BuildContext>
                     Overrides = options.Overrides,
                     ExtraThresholds = options.ExtraThresholds,
                     K6Executable = k6,
-                    SecretLookup = name => name == "API_KEY" && !string.IsNullOrEmpty(apiKey) ? apiKey : NullIfEmpty(context.Environment.GetEnvironmentVariable(name)),
+                    SecretLookup = name => name == "API_KEY" && apiKey is not null ? apiKey : context.Variables.Value(name),
                     Progress = progress,
                 }));
         }
@@ -45,11 +47,9 @@ public sealed class LoadTest : AsyncFrostingTask<BuildContext>
         LoadConsole.ResultTable(context, $"Load test: {profile}", result);
         if (!result.Passed)
         {
-            throw StageFailure.Because(LoadConsole.Because("LoadTest", result.Failures));
+            throw StageFailure.Because("LoadTest", result.Failures);
         }
 
         context.BuildLog.Information($"Load test '{profile}' passed (artifacts/load/{profile}.json).");
     }
-
-    private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 }

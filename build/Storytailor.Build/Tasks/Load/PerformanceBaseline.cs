@@ -1,34 +1,25 @@
 using System.Globalization;
 using Cake.Core;
 using Cake.Frosting;
-using Storytailor.Build.Adapters.Npm;
 using Storytailor.Build.Context;
+using Storytailor.Build.Reporting;
 using Storytailor.Build.Services.Caching;
+using Storytailor.Build.Services.Stages;
 using Storytailor.Load;
 
 namespace Storytailor.Build.Tasks.Load;
 
 [TaskName("PerformanceBaseline")]
-[TaskDescription("Starts the services the app's description declares locally, runs a short open-model load (--baseline-rate, --baseline-duration), gates p95 < --baseline-p95-limit and errors < 1%, keeps artifacts/performance/baseline.json, warns on a p95 regression against --previous-baseline")]
+[TaskDescription("Short load on the app's services started locally; gates p95 and errors, keeps artifacts/performance/baseline.json")]
 [IsDependentOn(typeof(Build.Compile))]
-public sealed class PerformanceBaseline : AsyncFrostingTask<BuildContext>
+public sealed class PerformanceBaseline : CachedAsyncStage
 {
-    public override bool ShouldRun(BuildContext context)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        return context.SkipTests
-            ? context.Skip(this, $"--skip-tests: {context.SkipTestsReason}")
-            : context.RunUnlessCached(this, StageInputCatalog.PerformanceBaseline(context));
-    }
+    protected override string? SkipReason(BuildContext context) => context.SkipTests ? $"--skip-tests: {context.SkipTestsReason}" : null;
 
-    public override async Task RunAsync(BuildContext context)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        if (context.IsCachedTarget(this))
-        {
-            return;
-        }
+    protected override StageInputs Inputs(BuildContext context) => StageInputCatalog.PerformanceBaseline(context);
 
+    protected override async Task RunStageAsync(BuildContext context)
+    {
         var options = context.Load;
         var settings = new PerformanceBaselineSettings(context.AppRoot)
         {
@@ -64,7 +55,7 @@ public sealed class PerformanceBaseline : AsyncFrostingTask<BuildContext>
 
         if (!result.Passed)
         {
-            throw StageFailure.Because(LoadConsole.Because("PerformanceBaseline", result.Failures));
+            throw StageFailure.Because("PerformanceBaseline", result.Failures);
         }
 
         context.BuildLog.Information($"Performance baseline passed; kept as {result.BaselinePath}.");

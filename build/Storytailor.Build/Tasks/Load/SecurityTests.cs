@@ -1,12 +1,14 @@
 using Cake.Frosting;
-using Storytailor.Build.Adapters.Npm;
 using Storytailor.Build.Context;
+using Storytailor.Build.Reporting;
+using Storytailor.Build.Services.Stages;
+using Storytailor.Build.Services.Tools;
 using Storytailor.Load;
 
 namespace Storytailor.Build.Tasks.Load;
 
 [TaskName("SecurityTests")]
-[TaskDescription("Security probes against --base-url or the environment's URL (security headers, CORS with credentials, version disclosure, protected routes); OWASP ZAP baseline scan when available (--require-zap)")]
+[TaskDescription("Security probes against --base-url or the environment's URL; OWASP ZAP baseline scan when available")]
 [IsDependentOn(typeof(Preflight.Preflight))]
 public sealed class SecurityTests : AsyncFrostingTask<BuildContext>
 {
@@ -14,12 +16,7 @@ public sealed class SecurityTests : AsyncFrostingTask<BuildContext>
     {
         ArgumentNullException.ThrowIfNull(context);
         var target = context.Load.TargetUrl(context.DeploymentEnvironment);
-        var path = context.Environment.GetEnvironmentVariable("PATH");
-        var zap = await ZapLocator.FindAsync(
-            context.Commands,
-            ExecutableSearch.OnPath("zap-baseline.py", path),
-            ExecutableSearch.OnPath("zap.sh", path),
-            ExecutableSearch.OnPath("docker", path));
+        var zap = await TestTools.ZapAsync(context.Commands, context.Variables);
         context.BuildLog.Information($"Security tests against {target}; ZAP: {(zap is null ? "not available" : $"{zap.Kind} ({zap.Executable})")}");
 
         var result = await new SecurityProbes(context.BuildLog, context.Commands).RunAsync(new SecuritySettings(target)
@@ -35,7 +32,7 @@ public sealed class SecurityTests : AsyncFrostingTask<BuildContext>
         var json = result.WriteJson(context.Artifacts);
         if (!result.Passed)
         {
-            throw StageFailure.Because(LoadConsole.Because("SecurityTests", result.Failures));
+            throw StageFailure.Because("SecurityTests", result.Failures);
         }
 
         context.BuildLog.Information($"Security tests passed ({json}).");

@@ -1,12 +1,13 @@
 using Cake.Frosting;
-using Storytailor.Build.Adapters.Npm;
 using Storytailor.Build.Context;
+using Storytailor.Build.Reporting;
+using Storytailor.Build.Services.Stages;
 using Storytailor.Load;
 
 namespace Storytailor.Build.Tasks.Load;
 
 [TaskName("SmokeTests")]
-[TaskDescription("Smoke suite against --base-url or the environment's URL: health endpoints, CORS, rate limiting, response times; API key from API_KEY_STAGING/API_KEY_PROD")]
+[TaskDescription("Smoke suite against --base-url or the environment's URL: health, CORS, rate limiting, response times")]
 [IsDependentOn(typeof(Preflight.Preflight))]
 public sealed class SmokeTests : AsyncFrostingTask<BuildContext>
 {
@@ -16,13 +17,13 @@ public sealed class SmokeTests : AsyncFrostingTask<BuildContext>
         var environment = context.DeploymentEnvironment;
         var target = context.Load.TargetUrl(environment);
         var secret = LoadOptions.ApiKeySecret(environment);
-        var apiKey = context.Environment.GetEnvironmentVariable(secret);
+        var apiKey = context.Variables.ApiKey(environment);
         context.Redactor.Register(apiKey);
         context.BuildLog.Information($"Smoke tests against {target} ({environment.ToString().ToLowerInvariant()}, API key from {secret})");
 
         var result = await new SmokeSuite(context.BuildLog).RunAsync(new SmokeSettings(target)
         {
-            ApiKey = string.IsNullOrEmpty(apiKey) ? null : apiKey,
+            ApiKey = apiKey,
             ResponseTimeLimit = context.Load.SmokeResponseLimit,
             Checks = context.App.Checks,
         });
@@ -31,7 +32,7 @@ public sealed class SmokeTests : AsyncFrostingTask<BuildContext>
         var json = result.WriteJson(context.Artifacts);
         if (!result.Passed)
         {
-            throw StageFailure.Because(LoadConsole.Because("SmokeTests", result.Failures));
+            throw StageFailure.Because("SmokeTests", result.Failures);
         }
 
         context.BuildLog.Information($"All {result.Checks.Count} smoke checks passed ({json}).");

@@ -7,13 +7,13 @@ using Storytailor.Build.Secrets;
 namespace Storytailor.Build.Tasks.Preflight;
 
 [TaskName("Preflight")]
-[TaskDescription("Checks, before any side effect, that every secret the requested targets need is set (names only)")]
+[TaskDescription("Checks, before any side effect, that every secret the requested targets need is set")]
 public sealed class Preflight : FrostingTask<BuildContext>
 {
     public override void Run(BuildContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        if (SecretPreflight.Problem(context.Targets, context.DeploymentEnvironment, context.Environment.GetEnvironmentVariable) is { } problem)
+        if (SecretPreflight.Problem(context.Targets, context.DeploymentEnvironment, context.Variables.Value) is { } problem)
         {
             throw new CakeException(ExitCodes.Usage, problem);
         }

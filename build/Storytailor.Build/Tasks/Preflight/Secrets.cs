@@ -6,9 +6,9 @@ using Storytailor.Build.Secrets;
 namespace Storytailor.Build.Tasks.Preflight;
 
 [TaskName("Secrets")]
-[TaskDescription("Prints the secret catalog: purpose, and per target whether each secret is required and present (never values)")]
+[TaskDescription("Prints the secret catalog: purpose, and per target whether each secret is required and present")]
 [IsDependentOn(typeof(Preflight))]
-public sealed class SecretsReport : FrostingTask<BuildContext>
+public sealed class Secrets : FrostingTask<BuildContext>
 {
     private static readonly string[] Targets =
     [
@@ -26,7 +26,7 @@ public sealed class SecretsReport : FrostingTask<BuildContext>
 
         foreach (var secret in SecretCatalog.All)
         {
-            var present = !string.IsNullOrWhiteSpace(context.Environment.GetEnvironmentVariable(secret.Name));
+            var present = context.Variables.IsSet(secret.Name);
             var cells = new List<string> { secret.Name, secret.Purpose, present ? "present" : "missing" };
             foreach (var target in Targets)
             {

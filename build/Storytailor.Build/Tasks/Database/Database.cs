@@ -1,26 +1,20 @@
 using Cake.Frosting;
-using Storytailor.Build.Adapters.Npm;
 using Storytailor.Build.Context;
 using Storytailor.Build.Services.Caching;
+using Storytailor.Build.Services.Stages;
 using Storytailor.Database;
 
 namespace Storytailor.Build.Tasks.Database;
 
 [TaskName("Database")]
-[TaskDescription("Migrations: names, destructive statements, published ones unchanged, applied with the Supabase CLI to a throwaway PostgreSQL; then the COPPA/GDPR/Children's Code compliance rules on it")]
+[TaskDescription("Migration checks, supabase db push to a throwaway PostgreSQL, then the COPPA/GDPR/Children's Code rules")]
 [IsDependentOn(typeof(Preflight.Preflight))]
-public sealed class DatabaseChecks : AsyncFrostingTask<BuildContext>
+public sealed class Database : CachedAsyncStage
 {
-    public override bool ShouldRun(BuildContext context) => context.RunUnlessCached(this, StageInputCatalog.Database(context));
+    protected override StageInputs Inputs(BuildContext context) => StageInputCatalog.Database(context);
 
-    public override async Task RunAsync(BuildContext context)
+    protected override async Task RunStageAsync(BuildContext context)
     {
-        ArgumentNullException.ThrowIfNull(context);
-        if (context.IsCachedTarget(this))
-        {
-            return;
-        }
-
         var result = await new DatabaseValidation(context.Commands, context.BuildLog, context.Redactor, context.Artifacts)
             .RunAsync(new DatabaseValidationSettings(context.AppRoot, context.SupabaseCli, context.DatabaseUrl, context.DefaultBranch)
             {
@@ -30,7 +24,7 @@ public sealed class DatabaseChecks : AsyncFrostingTask<BuildContext>
             });
         if (!result.Passed)
         {
-            throw StageFailure.Because($"Database failed:{Environment.NewLine}  {string.Join($"{Environment.NewLine}  ", result.Failures)}");
+            throw StageFailure.Because("Database", result.Failures);
         }
 
         context.BuildLog.Information("Migrations and compliance passed (artifacts: migrations.json, compliance.json, compliance.md).");

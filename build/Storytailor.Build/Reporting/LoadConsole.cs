@@ -2,7 +2,7 @@ using Spectre.Console;
 using Storytailor.Build.Context;
 using Storytailor.Load;
 
-namespace Storytailor.Build.Tasks.Load;
+namespace Storytailor.Build.Reporting;
 
 /// <summary>
 /// How the load targets show themselves: a live status line on a terminal, plain periodic log lines
@@ -12,9 +12,7 @@ internal static class LoadConsole
 {
     /// <summary>True on an interactive terminal: output not redirected and not running in CI.</summary>
     public static bool IsInteractive(BuildContext context) =>
-        !Console.IsOutputRedirected
-        && string.IsNullOrEmpty(context.Environment.GetEnvironmentVariable("CI"))
-        && string.IsNullOrEmpty(context.Environment.GetEnvironmentVariable("GITHUB_ACTIONS"));
+        !Console.IsOutputRedirected && !context.Variables.IsCi;
 
     /// <summary>
     /// Runs <paramref name="run"/> with a progress sink: a Spectre.Console live status line on a terminal,
@@ -60,34 +58,9 @@ internal static class LoadConsole
     public static void ResultTable(BuildContext context, string title, LoadTestResult result) =>
         Table(context, title, ["Measure", "Value"], result.TableRows().Select(r => (IReadOnlyList<string>)[r.Name, r.Value]));
 
-    /// <summary>"Stage failed:" and one indented line per cause.</summary>
-    public static string Because(string stage, IEnumerable<string> failures) =>
-        $"{stage} failed:{Environment.NewLine}  {string.Join($"{Environment.NewLine}  ", failures)}";
-
     /// <summary>An IProgress that reports on the engine's reporting thread (Progress&lt;T&gt; would post elsewhere).</summary>
     private sealed class LiveProgress<TValue>(Action<TValue> report) : IProgress<TValue>
     {
         public void Report(TValue value) => report(value);
-    }
-}
-
-/// <summary>Finds an executable on PATH, as a shell would (no shell is started).</summary>
-internal static class ExecutableSearch
-{
-    public static string? OnPath(string name, string? path)
-    {
-        foreach (var folder in (path ?? string.Empty).Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
-        {
-            foreach (var candidate in OperatingSystem.IsWindows() ? new[] { name + ".exe", name + ".cmd", name + ".bat", name } : [name])
-            {
-                var full = Path.Combine(folder, candidate);
-                if (File.Exists(full) && (OperatingSystem.IsWindows() || (File.GetUnixFileMode(full) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0))
-                {
-                    return full;
-                }
-            }
-        }
-
-        return null;
     }
 }

@@ -1,8 +1,8 @@
 using Cake.Core;
-using Storytailor.Build.Adapters.Npm;
+using Cake.Core.Diagnostics;
 using Storytailor.Checks;
 
-namespace Storytailor.Build.Tasks.Security;
+namespace Storytailor.Build.Services.Stages;
 
 /// <summary>Turns a check's outcome into the task's: a failure (or a check that could not run) fails the stage.</summary>
 internal static class StageResult
@@ -14,6 +14,6 @@ internal static class StageResult
             throw StageFailure.Because($"{stage} failed: {message}");
         }
 
-        context.Log.Write(Cake.Core.Diagnostics.Verbosity.Normal, Cake.Core.Diagnostics.LogLevel.Information, "{0}", $"{stage}: {message}");
+        context.Log.Write(Verbosity.Normal, LogLevel.Information, "{0}", $"{stage}: {message}");
     }
 }
