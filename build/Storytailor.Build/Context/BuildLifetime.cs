@@ -24,6 +24,7 @@ public sealed class BuildLifetime : FrostingLifetime<BuildContext>
         Tasks.Preflight.Tools.EnsureFor(context, info.TasksToExecute.Select(t => t.Name));
         Tasks.Deploy.ReleaseTagGate.EnsureFor(context);
         Directory.CreateDirectory(context.ArtifactsDirectory);
+        Tasks.Deploy.ArtifactSourceGate.ResolveFor(context, [.. info.TasksToExecute.Select(t => t.Name)]);
         Tasks.Deploy.DeploymentDryRun.PrintIfRequested(context);
     }
 

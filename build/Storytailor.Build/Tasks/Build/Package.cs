@@ -12,7 +12,8 @@ namespace Storytailor.Build.Tasks.Build;
 [IsDependentOn(typeof(Ci.Restore))]
 public sealed class Compile : FrostingTask<BuildContext>
 {
-    public override bool ShouldRun(BuildContext context) => context.RunUnlessCached(this, StageInputCatalog.Compile(context));
+    public override bool ShouldRun(BuildContext context) =>
+        context.NotRebuilt.TryGetValue("Compile", out var promoted) ? context.Skip(this, promoted) : context.RunUnlessCached(this, StageInputCatalog.Compile(context));
 
     public override void Run(BuildContext context)
     {
@@ -30,7 +31,8 @@ public sealed class Compile : FrostingTask<BuildContext>
 [IsDependentOn(typeof(Compile))]
 public sealed class Package : AsyncFrostingTask<BuildContext>
 {
-    public override bool ShouldRun(BuildContext context) => context.RunUnlessCached(this, StageInputCatalog.Package(context));
+    public override bool ShouldRun(BuildContext context) =>
+        context.NotRebuilt.TryGetValue("Package", out var promoted) ? context.Skip(this, promoted) : context.RunUnlessCached(this, StageInputCatalog.Package(context));
 
     public override async Task RunAsync(BuildContext context)
     {

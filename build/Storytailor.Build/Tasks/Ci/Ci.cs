@@ -3,7 +3,7 @@ using Cake.Frosting;
 namespace Storytailor.Build.Tasks.Ci;
 
 [TaskName("Ci")]
-[TaskDescription("Continuous integration: every quality, test and validation stage")]
+[TaskDescription("Continuous integration: every quality, test and validation stage; with --publish-artifacts, then the artifact set is published under the commit")]
 [IsDependentOn(typeof(Lint))]
 [IsDependentOn(typeof(Typecheck))]
 [IsDependentOn(typeof(FormatCheck))]
@@ -15,6 +15,7 @@ namespace Storytailor.Build.Tasks.Ci;
 [IsDependentOn(typeof(Infrastructure.TerraformValidate))]
 [IsDependentOn(typeof(Database.DatabaseChecks))]
 [IsDependentOn(typeof(Load.PerformanceBaseline))]
+[IsDependentOn(typeof(Build.PublishArtifacts))]
 public sealed class CiTarget : FrostingTask;
 
 [TaskName("Default")]
