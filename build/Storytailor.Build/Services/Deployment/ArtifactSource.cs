@@ -28,7 +28,7 @@ public sealed record ArtifactSource(ArtifactOrigin Origin, string? Commit, strin
     public string? WhyBuiltHere { get; init; }
 
     public string Describe() => Origin == ArtifactOrigin.Published
-        ? $"Artifacts: promoted from Ci, s3://{Bucket}/{Set!.Describe()}; downloaded and checked against the manifest, not rebuilt."
+        ? $"Artifacts: promoted from Ci, s3://{Bucket}/{Set!.Describe()}; deployed as published (each zip checked against the manifest), not rebuilt."
         : $"Artifacts: built by this run (Package), because {WhyBuiltHere}.";
 
     /// <summary>Whether the set passed staging, in words.</summary>
