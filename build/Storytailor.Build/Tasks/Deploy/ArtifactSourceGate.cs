@@ -27,8 +27,7 @@ public static class ArtifactSourceGate
             return; // no deployment (or both at once, which deploy different things): nothing to resolve; no tag: DeployProduction's own check stops the run
         }
 
-        var environment = production ? DeploymentEnvironment.Production : DeploymentEnvironment.Staging;
-        if (SecretPreflight.Problem(context.Targets, environment, context.Environment.GetEnvironmentVariable) is not null)
+        if (SecretPreflight.Problem(context.Targets, context.DeploymentEnvironment, context.Environment.GetEnvironmentVariable) is not null)
         {
             return; // Preflight (or the dry run) names every missing secret before anything else runs
         }
