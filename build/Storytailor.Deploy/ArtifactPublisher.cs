@@ -25,10 +25,17 @@ public sealed record ArtifactManifest(string? GitCommit, IReadOnlyList<ManifestP
             throw new InvalidDataException($"No artifact manifest at {path}; run the Package stage first.");
         }
 
+        return Parse(File.ReadAllBytes(path), path);
+    }
+
+    /// <summary>Reads a manifest's bytes (<paramref name="source"/> names them in messages); throws <see cref="InvalidDataException"/>.</summary>
+    public static ArtifactManifest Parse(byte[] content, string source)
+    {
+        var path = source;
         ArtifactManifest? manifest;
         try
         {
-            manifest = JsonSerializer.Deserialize<ArtifactManifest>(File.ReadAllText(path), Json);
+            manifest = JsonSerializer.Deserialize<ArtifactManifest>(content, Json);
         }
         catch (JsonException ex)
         {

@@ -64,6 +64,7 @@ public sealed class CiEndToEndTests
         Assert.That(File.Exists(Path.Combine(_passingArtifacts, "manifest.json")));
         Assert.That(File.Exists(Path.Combine(_passingArtifacts, "compliance.json")));
         Assert.That(_passing.Output, Does.Match(@"SnykScan\s+-\s+Skipped\s+SNYK_TOKEN is not set"));
+        Assert.That(_passing.Output, Does.Match(@"PublishArtifacts\s+-\s+Skipped\s+not publishing").And.Contain("Skipped PublishArtifacts: not publishing: --publish-artifacts is not set"), "no AWS needed without --publish-artifacts");
         Assert.That(_advisories.Requests, Is.GreaterThan(0), "npm audit asked the advisory endpoint");
     }
 

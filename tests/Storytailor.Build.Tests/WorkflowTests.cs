@@ -201,6 +201,23 @@ public sealed partial class WorkflowTests
     }
 
     [Test]
+    public void Ci_runs_on_release_tags_and_publishes_the_artifact_set_only_on_the_default_branch_and_tags_with_AWS_just_then()
+    {
+        var root = Load("ci.yml");
+        var push = Map(Map(root, "on"), "push");
+        Assert.That(((YamlSequenceNode)push.Children[new YamlScalarNode("tags")]).Children.OfType<YamlScalarNode>().Select(t => t.Value), Does.Contain("v*.*.*"), "tag pushes run Ci, which publishes the tag's artifacts");
+        var job = Jobs(root).Single().Job;
+        var publish = Scalar(Map(job, "env"), BuildParameters.PublishArtifacts.EnvironmentVariable) ?? string.Empty;
+        Assert.That(publish, Does.Contain("github.event.repository.default_branch").And.Contain("startsWith(github.ref, 'refs/tags/')"), "the build's --publish-artifacts, set on the default branch and tags only");
+        Assert.That(Keys(job, "env"), Does.Contain("LAMBDA_ARTIFACTS_BUCKET"));
+        var steps = Steps(job);
+        var ci = steps.FindIndex(s => Scalar(s, "run")?.Contains("--target=Ci", StringComparison.Ordinal) == true);
+        var credentials = steps.FindIndex(s => Uses(s)?.StartsWith("aws-actions/configure-aws-credentials@", StringComparison.Ordinal) == true);
+        Assert.That(credentials, Is.InRange(0, ci - 1), "AWS credentials before Ci");
+        Assert.That(Scalar(steps[credentials], "if"), Does.Contain($"env.{BuildParameters.PublishArtifacts.EnvironmentVariable} == 'true'"), "only a publishing run assumes the role");
+    }
+
+    [Test]
     public void Ci_uploads_the_unit_tests_lcov_to_codecov_with_the_official_action_when_the_token_is_set()
     {
         var job = Jobs(Load("ci.yml")).Single().Job;

@@ -69,7 +69,8 @@ public sealed partial class DeployProductionRehearsalTests
     [Test]
     public async Task A_DNS_change_stuck_in_PENDING_is_reverted_and_the_run_fails()
     {
-        await using var rehearsal = await _rehearsal.StartCaseAsync("dns-pending");
+        // Artifacts built by this run, never staged: --skip-tests with its reason deploys them, and the ledger says so.
+        await using var rehearsal = await _rehearsal.StartCaseAsync("dns-pending", artifacts: ArtifactSeed.None);
         rehearsal.Fake.Route53.StickNewChangesInPending = true;
         using var release = new CancellationTokenSource();
         var unstick = Task.Run(async () =>
@@ -95,6 +96,9 @@ public sealed partial class DeployProductionRehearsalTests
         var record = rehearsal.Ledger().Single().RootElement;
         Assert.That(record.GetProperty("outcome").GetString(), Is.EqualTo("Failed"));
         Assert.That(record.GetProperty("skipTestsReason").GetString(), Is.EqualTo("rehearsal of the DNS fault"));
+        Assert.That(run.Output, Does.Contain("Artifacts: built by this run (Package), because no artifact set is published for"));
+        var preflight = record.GetProperty("steps")[0].GetProperty("facts").EnumerateArray().Select(f => f.GetString()).ToList();
+        Assert.That(preflight, Has.Some.Contains("artifacts built by this run").And.Contains("NOT passed staging; deployed with --skip-tests: rehearsal of the DNS fault"));
     }
 
     [Test]

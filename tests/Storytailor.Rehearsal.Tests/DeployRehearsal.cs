@@ -15,6 +15,14 @@ using Storytailor.Load;
 
 namespace Storytailor.Rehearsal.Tests;
 
+/// <summary>What a case's bucket holds for the rehearsal commit before the run: nothing, the set Ci published, or that set after staging passed it.</summary>
+public enum ArtifactSeed
+{
+    None,
+    Published,
+    PassedStaging,
+}
+
 /// <summary>
 /// The stage of a production rehearsal: a packaged copy of the example app, its Terraform configuration on a local
 /// backend, the router started twice (blue and green), and per case a fresh fake AWS with the public record on blue.
@@ -57,6 +65,9 @@ public sealed class DeployRehearsal : IAsyncDisposable
 
     public LocalAppServer Green { get; private set; } = null!;
 
+    /// <summary>The commit of the app copy (every released tag names it).</summary>
+    public string Commit { get; private set; } = string.Empty;
+
     /// <summary>Package name → CodeSha256 of the packaged artifacts.</summary>
     public IReadOnlyDictionary<string, string> CodeSha256 { get; private set; } = new Dictionary<string, string>();
 
@@ -68,7 +79,7 @@ public sealed class DeployRehearsal : IAsyncDisposable
         CopyTree(BuildProgram.ExampleApp, app);
         RelaxLatencyThresholds(app);
         CheckOutAsRelease(app);
-        var rehearsal = new DeployRehearsal(workspace, app, Path.Combine(workspace.Path, "artifacts"), Path.Combine(workspace.Path, "cache"));
+        var rehearsal = new DeployRehearsal(workspace, app, Path.Combine(workspace.Path, "artifacts"), Path.Combine(workspace.Path, "cache")) { Commit = Git(app, "rev-parse", "HEAD") };
         File.WriteAllText(Path.Combine(workspace.Path, "cake.config"), Config);
 
         var package = BuildProgram.Run(workspace.Path, rehearsal.ChildEnvironment(null), "--target=Package", $"--app-root={app}", $"--artifacts={rehearsal.Artifacts}", $"--cache-dir={rehearsal.Cache}");
@@ -126,11 +137,17 @@ public sealed class DeployRehearsal : IAsyncDisposable
         Workspace.Dispose();
     }
 
-    /// <summary>One case: a fresh fake AWS (record on blue, functions running the packaged code), its own Terraform state and variable files.</summary>
-    public async Task<RehearsalCase> StartCaseAsync(string name, Uri? greenUrl = null)
+    /// <summary>
+    /// One case: a fresh fake AWS (record on blue, functions running the packaged code), its own Terraform state and
+    /// variable files. By default the bucket holds the commit's artifact set as Ci publishes it, recorded as passing
+    /// staging (what a release normally meets); <paramref name="artifacts"/> rehearses less.
+    /// </summary>
+    public async Task<RehearsalCase> StartCaseAsync(string name, Uri? greenUrl = null, ArtifactSeed artifacts = ArtifactSeed.PassedStaging)
     {
         var fake = await FakeAwsServer.StartAsync();
         fake.S3.CreateBucket(Bucket);
+        await SeedArtifactsAsync(fake, artifacts);
+        fake.ClearRequests(); // the cases assert on the requests of the build run alone
         fake.Route53.CreateHostedZone(ZoneId, "rehearsal.test");
         fake.Route53.PutRecord(ZoneId, new FakeRecordSet(Domain, "CNAME", [BlueEndpoint], 1));
         foreach (var colour in new[] { "blue", "green" })
@@ -159,7 +176,37 @@ public sealed class DeployRehearsal : IAsyncDisposable
     private Uri GreenUrlFor(Uri? greenUrl) => greenUrl ?? Green.BaseUrl;
 
     /// <summary>Creates an object in the fake's bucket through the S3 adapter (as another run would), with the fake's credentials.</summary>
-    public static async Task PutObjectAsync(FakeAwsServer fake, string key, byte[] content)
+    public static Task PutObjectAsync(FakeAwsServer fake, string key, byte[] content) =>
+        WithBucketAsync(fake, async (_, store) =>
+        {
+            if (await store.CreateAsync(key, content) is null)
+            {
+                throw new InvalidOperationException($"s3://{Bucket}/{key} already exists: the rehearsal could not create it.");
+            }
+        });
+
+    /// <summary>
+    /// Puts the commit's artifact set into the bucket as Ci's PublishArtifacts stage does (the packaged zips and
+    /// manifest), and with <see cref="ArtifactSeed.PassedStaging"/> the record a successful DeployStaging writes.
+    /// </summary>
+    public Task SeedArtifactsAsync(FakeAwsServer fake, ArtifactSeed seed) => seed == ArtifactSeed.None ? Task.CompletedTask : WithBucketAsync(fake, async (factory, store) =>
+    {
+        var log = new RecordingLog();
+        var promotion = new Storytailor.Deploy.ArtifactPromotion(store, new Storytailor.Deploy.ArtifactPublisher(store, factory.FunctionRegistry(), log), log);
+        var published = await promotion.PublishAsync(Artifacts, Commit);
+        if (!published.Passed)
+        {
+            throw new InvalidOperationException($"Seeding the artifact set failed: {string.Join("; ", published.Failures)}");
+        }
+
+        if (seed == ArtifactSeed.PassedStaging)
+        {
+            var set = (await promotion.FindAsync(Commit))!;
+            await promotion.RecordStagingPassAsync(set, new Storytailor.Deploy.StagingPass(Commit, set.ManifestSha256, "0.0.0-" + Commit[..7], "rehearsal-staging", DateTimeOffset.UtcNow));
+        }
+    });
+
+    private static async Task WithBucketAsync(FakeAwsServer fake, Func<Storytailor.Aws.AwsClientFactory, Storytailor.Aws.IArtifactStore, Task> use)
     {
         ArgumentNullException.ThrowIfNull(fake);
         using var factory = new Storytailor.Aws.AwsClientFactory(new Storytailor.Aws.AwsSettings { Region = fake.Region, EndpointUrl = fake.Endpoint }, new RecordingLog());
@@ -169,8 +216,7 @@ public sealed class DeployRehearsal : IAsyncDisposable
         Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", fake.Credentials.SecretAccessKey);
         try
         {
-            _ = await factory.ArtifactStore(Bucket).CreateAsync(key, content)
-                ?? throw new InvalidOperationException($"s3://{Bucket}/{key} already exists: the rehearsal could not create it.");
+            await use(factory, factory.ArtifactStore(Bucket));
         }
         finally
         {

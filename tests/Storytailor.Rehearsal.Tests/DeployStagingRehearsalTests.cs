@@ -62,6 +62,14 @@ public sealed partial class DeployStagingRehearsalTests
         Assert.That(Facts(record, "load-test"), Has.Some.StartsWith("load 'staging':"), "the staging profile (shortened by --load-duration/--load-vus)");
         Assert.That(Facts(record, "migrations"), Has.Some.Contains("applied 4 migration(s)"));
         Assert.That(staging.Fake.S3.Keys(DeployRehearsal.Bucket).Where(k => k.StartsWith("locks/", StringComparison.Ordinal)), Is.Empty, "lock released");
+
+        // No set published for the commit: this run built it, says so, and records it (published first) as passing staging.
+        Assert.That(run.Output, Does.Contain("Artifacts: built by this run (Package), because no artifact set is published for " + _rehearsal.Commit));
+        Assert.That(Facts(record, "preflight"), Has.Some.StartsWith("artifacts built by this run"));
+        var keys = staging.Fake.S3.Keys(DeployRehearsal.Bucket);
+        Assert.That(keys, Does.Contain($"builds/{_rehearsal.Commit}/manifest.json"));
+        Assert.That(keys, Has.One.StartsWith($"builds/{_rehearsal.Commit}/passed-staging/"));
+        Assert.That(run.Output, Does.Contain("recorded as passing staging"));
     }
 
     [Test]

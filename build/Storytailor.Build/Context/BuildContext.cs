@@ -51,6 +51,7 @@ public sealed partial class BuildContext : FrostingContext
             PinnedFile(working, ".terraform-version"),
             SupabaseCli,
             new PinnedNpmTool("Supabase CLI", Path.Combine(working, "tools", "supabase"), "supabase", Path.Combine("node_modules", ".bin", "supabase")));
+        PublishArtifacts = reader.Read(BuildParameters.PublishArtifacts);
         Cache = new StageCache(Path.GetFullPath(reader.Read(BuildParameters.CacheDir), working), !reader.Read(BuildParameters.NoCache));
         Load = LoadOptions.Read(reader);
         Deploy = DeployOptions.Read(reader, context, Targets, DeploymentEnvironment, Variables.GitHubRef);
@@ -134,6 +135,15 @@ public sealed partial class BuildContext : FrostingContext
     public IReadOnlyList<ReadyTool> ReadyTools { get; internal set; } = [];
 
     public LoadOptions Load { get; }
+
+    /// <summary>--publish-artifacts: the PublishArtifacts stage of Ci uploads the artifact set under the commit.</summary>
+    public bool PublishArtifacts { get; }
+
+    /// <summary>Where a deployment target's artifacts come from, resolved before the first task (null: no deployment target, or not resolved).</summary>
+    public Services.Deployment.ArtifactSource? ArtifactSource { get; internal set; }
+
+    /// <summary>Stages a promoted artifact set makes unnecessary (Compile, Package), each with the reason it does not run.</summary>
+    internal Dictionary<string, string> NotRebuilt { get; } = new(StringComparer.OrdinalIgnoreCase);
 
     public DeployOptions Deploy { get; }
 

@@ -24,6 +24,7 @@ public sealed class BuildLifetime : FrostingLifetime<BuildContext>
         Services.Tools.ToolPreparation.EnsureFor(context, info.TasksToExecute.Select(t => t.Name));
         Tasks.Deploy.ReleaseTagGate.EnsureFor(context);
         Directory.CreateDirectory(context.ArtifactsDirectory);
+        Tasks.Deploy.ArtifactSourceGate.ResolveFor(context, [.. info.TasksToExecute.Select(t => t.Name)]);
         Tasks.Deploy.DeploymentDryRun.PrintIfRequested(context);
     }
 

@@ -56,6 +56,9 @@ public static partial class BuildParameters
     public static readonly Parameter<string> SupabaseCli = new(
         "supabase-cli", "Path of the Supabase CLI (default: the pinned one, which the build installs into tools/supabase)", "tools/supabase/node_modules/.bin/supabase", Text, "path");
 
+    public static readonly Parameter<bool> PublishArtifacts = new(
+        "publish-artifacts", "Ci: upload the packaged artifacts and manifest.json to LAMBDA_ARTIFACTS_BUCKET under the commit, for DeployStaging and DeployProduction to promote (ci.yml sets it on the default branch and tags)", false, Flag, "bool");
+
     public static readonly Parameter<bool> NoCache = new(
         "no-cache", "Run every stage even when its inputs are unchanged since it last passed", false, Flag, "bool");
 

@@ -85,6 +85,7 @@ public sealed class BlueGreenDeployment(DeploymentRuntime runtime)
                 $"lock {held.LockId} held by {held.Owner} (run {held.RunId})",
                 live.IsFirstDeployment ? $"first deployment: no record {settings.Domain} yet, deploying to {idle.Name()}" : live.Describe(),
                 request.SkipTests ? $"tests skipped: {request.SkipTestsReason}" : "pre-promotion tests will run",
+                request.Artifacts?.LedgerFact(request.SkipTests, request.SkipTestsReason) ?? "artifacts: the artifacts folder's (source not resolved)",
             ], cancellationToken).ConfigureAwait(false);
             log.Information(live.IsFirstDeployment
                 ? $"First deployment of '{settings.Name}': there is no record {settings.Domain} yet; deploying {request.Version} to {idle.Name()}."

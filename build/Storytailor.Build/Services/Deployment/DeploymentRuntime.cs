@@ -21,6 +21,9 @@ public sealed record DeploymentRequest(string Version, DeploymentTrigger Trigger
     /// <summary>Rollback: the version to restore when the previous colour was cleaned up (null: the ledger's).</summary>
     public string? ToVersion { get; init; }
 
+    /// <summary>Where the artifacts come from (the set Ci published for the commit, or built by this run); null: not resolved.</summary>
+    public ArtifactSource? Artifacts { get; init; }
+
     public string RunId => Trigger.RunId ?? $"local-{Environment.ProcessId}";
 }
 
@@ -80,4 +83,6 @@ public sealed record DeploymentRuntime(
     public MonitoringWindow Monitoring => new(Metrics, Time, Log, Logs is null ? null : new ColdStartLogs(Logs, LogQueryTimeout));
 
     public ArtifactPublisher Publisher => new(Store, Functions, Log);
+
+    public ArtifactSources ArtifactSources => new(new ArtifactPromotion(Store, Publisher, Log), Log);
 }

@@ -128,6 +128,28 @@ public static class DeploymentRuntimeFactory
         return new OwnedDeploymentRuntime(runtime, owned);
     }
 
+    /// <summary>
+    /// The artifacts bucket alone (LAMBDA_ARTIFACTS_BUCKET, AWS from the environment), for the stages that publish or
+    /// look up artifact sets without a whole deployment runtime. Dispose the factory returned with it.
+    /// </summary>
+    public static (AwsClientFactory Factory, IArtifactStore Store, string Bucket) OpenArtifactStore(BuildContext context, string stage)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var variables = context.Environment.GetEnvironmentVariables().ToDictionary(p => p.Key, p => (string?)p.Value, StringComparer.Ordinal);
+        var bucket = variables.GetValueOrDefault("LAMBDA_ARTIFACTS_BUCKET") is { Length: > 0 } value && !string.IsNullOrWhiteSpace(value)
+            ? value.Trim()
+            : throw new CakeException(ExitCodes.Usage, $"The secret LAMBDA_ARTIFACTS_BUCKET is not set; {stage} needs the artifacts bucket.");
+        try
+        {
+            var factory = new AwsClientFactory(AwsSettings.FromEnvironment(variables), context.BuildLog);
+            return (factory, factory.ArtifactStore(bucket), bucket);
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
+        {
+            throw new CakeException(ExitCodes.Usage, $"{stage}: {ex.Message}");
+        }
+    }
+
     /// <summary>Who and what started this run (GitHub's environment when present).</summary>
     public static DeploymentTrigger Trigger(BuildContext context)
     {

@@ -109,6 +109,7 @@ public sealed class StagingDeployment(DeploymentRuntime runtime, StagingSettings
                 $"lock {held.LockId} held by {held.Owner} (run {held.RunId})",
                 $"deploying {request.Version} to the workspace {workspace}",
                 previous is null ? "no previous successful staging deployment in the ledger (nothing to roll back to)" : $"previous successful version {previous.Version} (deployment {previous.Id}): the automatic rollback target",
+                request.Artifacts?.OriginFact() ?? "artifacts: the artifacts folder's (source not resolved)",
             ], cancellationToken).ConfigureAwait(false);
             runtime.Log.Information($"Deploying {request.Version} to staging ({workspace}); rollback target: {previous?.Version ?? "none"}.");
 
@@ -125,7 +126,7 @@ public sealed class StagingDeployment(DeploymentRuntime runtime, StagingSettings
 
             await session.CloseAsync(DeploymentOutcome.Succeeded, null, cancellationToken).ConfigureAwait(false);
             await _stages.NotifyAsync(DeploymentEvent.Succeeded, request, null, null, runtime.Time.GetUtcNow() - started, null, session.Id, cancellationToken).ConfigureAwait(false);
-            return new DeploymentReport(true, DeploymentOutcome.Succeeded, $"{request.Version} is deployed to staging ({applied.Endpoint}); every test passed.") { LedgerKey = session.Key };
+            return await runtime.ArtifactSources.RecordStagingPassAsync(new DeploymentReport(true, DeploymentOutcome.Succeeded, $"{request.Version} is deployed to staging ({applied.Endpoint}); every test passed.") { LedgerKey = session.Key }, request, artifactsRoot, session.Id, runtime.Time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
         }
         catch (DeploymentStepException ex) when (session is not null)
         {

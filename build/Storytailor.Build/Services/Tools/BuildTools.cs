@@ -55,6 +55,7 @@ public static class BuildTools
         ["SecretScan"] = [Git],
         ["Compile"] = [Node],
         ["Package"] = [Node, Git],
+        ["PublishArtifacts"] = [Git],
         ["TerraformValidate"] = [Terraform],
         ["Database"] = [SupabaseCli, Git],
         ["PerformanceBaseline"] = [Node],

@@ -12,5 +12,7 @@ public sealed class Compile : CachedStage
 {
     protected override StageInputs Inputs(BuildContext context) => StageInputCatalog.Compile(context);
 
+    protected override string? SkipReason(BuildContext context) => context.NotRebuilt.GetValueOrDefault("Compile");
+
     protected override void RunStage(BuildContext context) => new NpmScripts(context).RunScript("Compile", context.App.Scripts.Build);
 }

@@ -13,6 +13,8 @@ public sealed class Package : CachedAsyncStage
 {
     protected override StageInputs Inputs(BuildContext context) => StageInputCatalog.Package(context);
 
+    protected override string? SkipReason(BuildContext context) => context.NotRebuilt.GetValueOrDefault("Package");
+
     protected override async Task RunStageAsync(BuildContext context)
     {
         var result = await new LambdaPackager(context.Commands, context.Artifacts, context.BuildLog).PackageAsync(new PackagingSettings(context.AppRoot) { Packages = [.. context.App.Services.Select(s => s.Package)] });

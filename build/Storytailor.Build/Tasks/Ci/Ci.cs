@@ -3,7 +3,7 @@ using Cake.Frosting;
 namespace Storytailor.Build.Tasks.Ci;
 
 [TaskName("Ci")]
-[TaskDescription("Continuous integration: every quality, test and validation stage")]
+[TaskDescription("Continuous integration: every quality, test and validation stage (then PublishArtifacts)")]
 [IsDependentOn(typeof(Lint))]
 [IsDependentOn(typeof(Typecheck))]
 [IsDependentOn(typeof(FormatCheck))]
@@ -15,4 +15,5 @@ namespace Storytailor.Build.Tasks.Ci;
 [IsDependentOn(typeof(Infrastructure.TerraformValidate))]
 [IsDependentOn(typeof(Database.Database))]
 [IsDependentOn(typeof(Load.PerformanceBaseline))]
+[IsDependentOn(typeof(Build.PublishArtifacts))]
 public sealed class Ci : FrostingTask;

@@ -18,16 +18,18 @@ public sealed class DeployProduction : AsyncFrostingTask<BuildContext>
         ArgumentNullException.ThrowIfNull(context);
         var version = context.ReleaseVersion ?? throw new Cake.Core.CakeException(ExitCodes.Usage, "DeployProduction needs --tag=vX.Y.Z.");
         using var owned = DeploymentRuntimeFactory.Create(context, DeploymentEnvironment.Production);
-        var manifest = Path.Combine(context.ArtifactsDirectory, "manifest.json");
+        var artifacts = context.ArtifactSource is { } source ? await owned.Runtime.ArtifactSources.PrepareAsync(source) : context.ArtifactsDirectory;
+        var manifest = Path.Combine(artifacts, "manifest.json");
         var request = new DeploymentRequest(version, DeploymentRuntimeFactory.Trigger(context))
         {
+            Artifacts = context.ArtifactSource,
             GitCommit = File.Exists(manifest) ? ArtifactManifest.Read(manifest).GitCommit : null,
             SkipTests = context.SkipTests,
             SkipTestsReason = context.SkipTests ? context.SkipTestsReason : null,
             ForceUnlockId = context.Deploy.ForceUnlockId,
             Supersede = context.Deploy.Supersede,
         };
-        var report = await new BlueGreenDeployment(owned.Runtime).DeployAsync(request, context.ArtifactsDirectory);
+        var report = await new BlueGreenDeployment(owned.Runtime).DeployAsync(request, artifacts);
         DeploymentOutput.Finish(context, "DeployProduction", report);
     }
 }
@@ -99,13 +101,15 @@ internal static class DeploymentDryRun
             {
                 using var owned = DeploymentRuntimeFactory.Create(context, DeploymentEnvironment.Production);
                 var load = PrePromotionTests.DescribeLoad(owned.Runtime.TestSettings);
-                lines = new DeploymentPlan(owned.Runtime).DescribeDeploymentAsync(context.ReleaseVersion ?? "(no --tag)", context.ArtifactsDirectory, context.SkipTests, context.SkipTestsReason, load).GetAwaiter().GetResult();
+                lines = new DeploymentPlan(owned.Runtime).DescribeDeploymentAsync(context.ReleaseVersion ?? "(no --tag)", context.ArtifactSource?.Folder ?? context.ArtifactsDirectory, context.SkipTests, context.SkipTestsReason, load).GetAwaiter().GetResult();
+                lines = [.. lines.Take(1), .. ArtifactLines(context, production: true), .. lines.Skip(1)];
             }
             else if (string.Equals(target, "DeployStaging", StringComparison.OrdinalIgnoreCase))
             {
                 using var owned = DeploymentRuntimeFactory.Create(context, DeploymentEnvironment.Staging);
                 var run = StagingRun.Read(context);
-                lines = new DeploymentPlan(owned.Runtime).DescribeStagingAsync(run.Version, context.ArtifactsDirectory, run.Settings).GetAwaiter().GetResult();
+                lines = new DeploymentPlan(owned.Runtime).DescribeStagingAsync(run.Version, context.ArtifactSource?.Folder ?? context.ArtifactsDirectory, run.Settings).GetAwaiter().GetResult();
+                lines = [.. lines.Take(1), .. ArtifactLines(context, production: false), .. lines.Skip(1)];
             }
             else if (string.Equals(target, "Rollback", StringComparison.OrdinalIgnoreCase) && context.DeploymentEnvironment == DeploymentEnvironment.Production)
             {
@@ -117,6 +121,35 @@ internal static class DeploymentDryRun
             {
                 context.BuildLog.Information(line);
             }
+        }
+    }
+
+    /// <summary>Where the artifacts would come from, whether they passed staging, and (production) whether a run would be refused.</summary>
+    private static IEnumerable<string> ArtifactLines(BuildContext context, bool production)
+    {
+        if (context.ArtifactSource is not { } source)
+        {
+            yield return "Artifacts: not resolved (see above).";
+            yield break;
+        }
+
+        yield return source.Describe();
+        if (!production)
+        {
+            yield return source.Commit is null
+                ? $"After the tests pass: not recorded as passing staging ({source.WhyBuiltHere})."
+                : $"After the tests pass: the set is recorded as passing staging under s3://{source.Bucket}/{ArtifactPromotion.CommitPrefix(source.Commit)}{(source.Set is null ? " (published there first)" : string.Empty)}.";
+            yield break;
+        }
+
+        yield return source.StagingLine();
+        if (source.ProductionRefusal(context.SkipTests) is { } refusal)
+        {
+            yield return $"A run would be REFUSED: {refusal}";
+        }
+        else if (source.StagingPass is null)
+        {
+            yield return $"A run would deploy it without a staging pass (--skip-tests: {context.SkipTestsReason}); the ledger records it.";
         }
     }
 }

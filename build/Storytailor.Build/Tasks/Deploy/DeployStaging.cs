@@ -18,13 +18,15 @@ public sealed class DeployStaging : AsyncFrostingTask<BuildContext>
     {
         ArgumentNullException.ThrowIfNull(context);
         using var owned = DeploymentRuntimeFactory.Create(context, DeploymentEnvironment.Staging);
-        var run = StagingRun.Read(context);
+        var artifacts = context.ArtifactSource is { } source ? await owned.Runtime.ArtifactSources.PrepareAsync(source) : context.ArtifactsDirectory;
+        var run = StagingRun.Read(context, artifacts);
         var request = new DeploymentRequest(run.Version, DeploymentRuntimeFactory.Trigger(context))
         {
+            Artifacts = context.ArtifactSource,
             GitCommit = run.GitCommit,
             ForceUnlockId = context.Deploy.ForceUnlockId,
         };
-        var report = await new StagingDeployment(owned.Runtime, run.Settings, context.Commands).DeployAsync(request, context.ArtifactsDirectory);
+        var report = await new StagingDeployment(owned.Runtime, run.Settings, context.Commands).DeployAsync(request, artifacts);
         DeploymentOutput.Finish(context, "DeployStaging", report);
     }
 }
@@ -35,9 +37,9 @@ public sealed class DeployStaging : AsyncFrostingTask<BuildContext>
 /// </summary>
 internal sealed record StagingRun(string Version, string? GitCommit, StagingSettings Settings)
 {
-    public static StagingRun Read(BuildContext context)
+    public static StagingRun Read(BuildContext context, string? artifacts = null)
     {
-        var manifest = Path.Combine(context.ArtifactsDirectory, "manifest.json");
+        var manifest = Path.Combine(artifacts ?? context.ArtifactSource?.Folder ?? context.ArtifactsDirectory, "manifest.json");
         var variables = context.Environment.GetEnvironmentVariables();
         var gitCommit = File.Exists(manifest) ? ArtifactManifest.Read(manifest).GitCommit : null;
         gitCommit ??= variables.TryGetValue("GITHUB_SHA", out var sha) && !string.IsNullOrWhiteSpace(sha) ? sha : null;
