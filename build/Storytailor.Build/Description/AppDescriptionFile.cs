@@ -351,9 +351,13 @@ public static class AppDescriptionFile
             CoverageReports = reports,
             Terraform = contract,
             Checks = Checks(root["checks"] as JsonObject),
+            Urls = new EnvironmentUrls(Url(root["deploy"]?["urls"]?["staging"]), Url(root["deploy"]?["urls"]?["production"])),
             ErasureRows = erasure,
         };
     }
+
+    private static Uri? Url(JsonNode? node) =>
+        node is JsonValue value && value.TryGetValue<string>(out var text) && Uri.TryCreate(text, UriKind.Absolute, out var uri) ? uri : null;
 
     private static List<AppService> Services(string appRoot, JsonArray? declared, Action<string, string> problem)
     {
@@ -469,6 +473,7 @@ public static class AppDescriptionFile
             ProtectedRoutes = routes,
             Cors = cors,
             RateLimit = rate,
+            ReadPath = node["read_route"]?.GetValue<string>(),
         };
     }
 }

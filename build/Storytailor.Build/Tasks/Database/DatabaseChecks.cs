@@ -25,6 +25,7 @@ public sealed class DatabaseChecks : AsyncFrostingTask<BuildContext>
             .RunAsync(new DatabaseValidationSettings(context.AppRoot, context.SupabaseCli, context.DatabaseUrl, context.DefaultBranch)
             {
                 SupabaseWorkdir = context.AppPath(context.App.Paths.SupabaseWorkdir),
+                MigrationsFolder = context.App.Paths.Migrations,
                 InventoryFile = context.App.Paths.DataInventory,
                 ErasureRows = context.App.ErasureRows,
             });

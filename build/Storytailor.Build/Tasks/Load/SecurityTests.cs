@@ -13,7 +13,7 @@ public sealed class SecurityTests : AsyncFrostingTask<BuildContext>
     public override async Task RunAsync(BuildContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var target = context.Load.TargetUrl(context.DeploymentEnvironment);
+        var target = context.TargetUrl(context.DeploymentEnvironment);
         var path = context.Environment.GetEnvironmentVariable("PATH");
         var zap = await ZapLocator.FindAsync(
             context.Commands,
