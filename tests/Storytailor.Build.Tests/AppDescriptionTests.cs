@@ -81,7 +81,7 @@ public sealed class AppDescriptionTests
               reports: [services/catalog/coverage/coverage-summary.json, { path: libs/common/coverage/coverage-summary.json, threshold: 95 }]
             terraform:
               variables: { version: release, artifacts: bundles }
-              outputs: { endpoint: base_url, functions: lambdas }
+              outputs: { endpoint: base_url, functions: lambdas, api_id: http_api, api_name: rest_api, api_stage: stage_name }
             checks:
               health: [/catalog/health]
               auth_header: authorization
@@ -108,7 +108,7 @@ public sealed class AppDescriptionTests
         Assert.That(app.Paths.SupabaseWorkdir, Is.EqualTo("db"));
         Assert.That(app.Scripts, Is.EqualTo(new NpmScriptNames("lint:all", "types", "fmt:check", "test:cov", "compile", "e2e")));
         Assert.That(app.CoverageReports, Is.EqualTo(new[] { new CoverageReport("services/catalog/coverage/coverage-summary.json", null), new CoverageReport("libs/common/coverage/coverage-summary.json", 95) }));
-        Assert.That(app.Terraform, Is.EqualTo(new TerraformContract("release", "bundles", "base_url", "lambdas")));
+        Assert.That(app.Terraform, Is.EqualTo(new TerraformContract("release", "bundles", "base_url", "lambdas") { ApiIdOutput = "http_api", ApiNameOutput = "rest_api", ApiStageOutput = "stage_name" }));
         Assert.That(app.Checks.HealthPaths, Is.EqualTo(new[] { "/catalog/health" }));
         Assert.That(app.Checks.AuthHeader, Is.EqualTo("authorization"));
         Assert.That(app.Checks.ProtectedRoutes, Is.EqualTo(new[] { new ProtectedRoute("POST", "/orders", "{}") }));

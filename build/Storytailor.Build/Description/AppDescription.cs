@@ -34,6 +34,15 @@ public sealed record CoverageReport(string Path, double? Threshold);
 public sealed record TerraformContract(string VersionVariable, string ArtifactsVariable, string EndpointOutput, string FunctionsOutput)
 {
     public static readonly TerraformContract Default = new("app_version", "artifacts", "api_endpoint", "function_names");
+
+    /// <summary>Output holding the HTTP API's id (the ApiId dimension of its CloudWatch metrics).</summary>
+    public string ApiIdOutput { get; init; } = "api_id";
+
+    /// <summary>Output holding the REST API's name (the ApiName dimension).</summary>
+    public string ApiNameOutput { get; init; } = "api_name";
+
+    /// <summary>Output holding the API's stage (the Stage dimension).</summary>
+    public string ApiStageOutput { get; init; } = "api_stage";
 }
 
 /// <summary>The public URL of each environment the app declares (null: not declared).</summary>

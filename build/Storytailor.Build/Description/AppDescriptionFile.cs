@@ -331,7 +331,12 @@ public static class AppDescriptionFile
             Text(terraformNode?["variables"]?["version"], TerraformContract.Default.VersionVariable),
             Text(terraformNode?["variables"]?["artifacts"], TerraformContract.Default.ArtifactsVariable),
             Text(terraformNode?["outputs"]?["endpoint"], TerraformContract.Default.EndpointOutput),
-            Text(terraformNode?["outputs"]?["functions"], TerraformContract.Default.FunctionsOutput));
+            Text(terraformNode?["outputs"]?["functions"], TerraformContract.Default.FunctionsOutput))
+        {
+            ApiIdOutput = Text(terraformNode?["outputs"]?["api_id"], TerraformContract.Default.ApiIdOutput),
+            ApiNameOutput = Text(terraformNode?["outputs"]?["api_name"], TerraformContract.Default.ApiNameOutput),
+            ApiStageOutput = Text(terraformNode?["outputs"]?["api_stage"], TerraformContract.Default.ApiStageOutput),
+        };
 
         var erasure = new Dictionary<string, IReadOnlyDictionary<string, string>>(StringComparer.Ordinal);
         if (root["erasure"]?["rows"] is JsonObject rows)
