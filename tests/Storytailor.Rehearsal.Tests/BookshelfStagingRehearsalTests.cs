@@ -6,8 +6,7 @@ using Storytailor.Database;
 using Storytailor.Deploy;
 using Storytailor.Rehearsal.Tests;
 
-// Outside the Storytailor.Rehearsal.Tests namespace on purpose: that namespace's one-time setup prepares the example,
-// which these cases do not use.
+// Outside the Storytailor.Rehearsal.Tests namespace on purpose: see BookshelfRehearsalAssembly.
 namespace Storytailor.Rehearsal.Fixtures;
 
 /// <summary>
@@ -33,17 +32,12 @@ public sealed class BookshelfStagingRehearsalTests
         var runner = new CommandRunner(new RecordingLog(), new SecretRedactor());
         await StagingCase.EnsureSupabaseCliAsync(runner);
         _postgres = await ThrowawayPostgres.StartAsync(new PostgresSettings(), runner, new RecordingLog(), new SecretRedactor());
-        _rehearsal = await DeployRehearsal.PrepareAsync(RehearsalApp.Bookshelf);
+        _rehearsal = BookshelfRehearsalAssembly.Shared;
     }
 
     [OneTimeTearDown]
     public async Task Dispose()
     {
-        if (_rehearsal is not null)
-        {
-            await _rehearsal.DisposeAsync();
-        }
-
         if (_postgres is not null)
         {
             await _postgres.DisposeAsync();

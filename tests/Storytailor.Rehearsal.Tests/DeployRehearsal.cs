@@ -36,6 +36,9 @@ public sealed record RehearsalApp(string Source)
     /// <summary>Environment of the locally started services (the API key they accept, their rate limit).</summary>
     public required IReadOnlyDictionary<string, string> ServiceEnvironment { get; init; }
 
+    /// <summary>The CloudWatch dimensions of a production colour's HTTP API, as the app's Terraform outputs name it (ApiId, Stage).</summary>
+    public required Func<string, IReadOnlyDictionary<string, string>> ApiDimensions { get; init; }
+
     /// <summary>
     /// Throttling of each colour's gateway as API Gateway's stage throttling does it (a token bucket; throttled requests
     /// get 429 without Retry-After), for an app that leaves rate limiting to the gateway. null: no gateway throttling.
@@ -51,6 +54,7 @@ public sealed record RehearsalApp(string Source)
             ? $"storytailor-production-{workspace["prod-".Length..]}-{service}"
             : $"storytailor-{workspace}-{service}",
         ServiceEnvironment = new Dictionary<string, string> { ["API_KEY"] = DeployRehearsal.ApiKey, ["RATE_LIMIT_BURST"] = "40", ["RATE_LIMIT_PER_SECOND"] = "20" },
+        ApiDimensions = colour => new Dictionary<string, string> { ["ApiId"] = $"storytailor-production-{colour}", ["Stage"] = "v1" },
     };
 
     /// <summary>The bookshelf fixture: three services, each its own local server, behind a gateway per colour that routes by their declared routes.</summary>
@@ -60,6 +64,7 @@ public sealed record RehearsalApp(string Source)
         VersionOutput = "release",
         FunctionName = (workspace, service) => $"bookshelf-{workspace}-{service}",
         ServiceEnvironment = new Dictionary<string, string> { ["API_KEY"] = DeployRehearsal.ApiKey },
+        ApiDimensions = colour => new Dictionary<string, string> { ["ApiId"] = $"bookshelf-prod-{colour}", ["Stage"] = "live" },
         Throttle = new GatewayThrottle(Burst: 50, PerSecond: 100),
     };
 }
@@ -244,7 +249,7 @@ public sealed class DeployRehearsal : IAsyncDisposable
         rehearsalCase.Terraform("workspace", "select", "-or-create=true", "prod-blue");
         rehearsalCase.Terraform("apply", "-input=false", "-auto-approve", "-var", $"{Description.Terraform.VersionVariable}=v1.0.0", $"-var-file={Path.Combine(folder, "prod-blue.tfvars")}");
         rehearsalCase.Terraform("workspace", "select", "default");
-        rehearsalCase.FrontDoor = await PublicFrontDoor.StartAsync(fake, Blue, GreenUrlFor(greenUrl));
+        rehearsalCase.FrontDoor = await PublicFrontDoor.StartAsync(fake, Blue, GreenUrlFor(greenUrl), this);
         await rehearsalCase.FrontDoor.ServeLiveTrafficAsync(3);
         return rehearsalCase;
     }
@@ -494,9 +499,14 @@ public sealed class PublicFrontDoor : IAsyncDisposable
 
     private Func<string?>? ColourNow { get; set; }
 
+    /// <summary>The HTTP API identity the rehearsed app's Terraform gives a colour (its API id and stage outputs).</summary>
+    private Func<string, IReadOnlyDictionary<string, string>> Dimensions { get; set; } = ApiDimensions;
+
+    /// <summary>The path the live-traffic requests and the client call (the app's first health path).</summary>
+    private string HealthPath { get; set; } = "/health";
+
     /// <summary>The HTTP API identity the example's Terraform gives a colour (api_id, api_stage outputs).</summary>
-    public static IReadOnlyDictionary<string, string> ApiDimensions(string colour) =>
-        new Dictionary<string, string> { ["ApiId"] = $"storytailor-production-{colour}", ["Stage"] = "v1" };
+    public static IReadOnlyDictionary<string, string> ApiDimensions(string colour) => RehearsalApp.Example.ApiDimensions(colour);
 
     /// <summary>A few requests of live traffic through the door (the colour live now gets a request count history).</summary>
     public async Task ServeLiveTrafficAsync(int requests)
@@ -504,7 +514,7 @@ public sealed class PublicFrontDoor : IAsyncDisposable
         using var client = new HttpClient { BaseAddress = Url, Timeout = TimeSpan.FromSeconds(10) };
         for (var i = 0; i < requests; i++)
         {
-            using var response = await client.GetAsync(new Uri("health", UriKind.Relative));
+            using var response = await client.GetAsync(new Uri(HealthPath.TrimStart('/'), UriKind.Relative));
         }
     }
 
@@ -537,7 +547,7 @@ public sealed class PublicFrontDoor : IAsyncDisposable
         }
     }
 
-    public static async Task<PublicFrontDoor> StartAsync(FakeAwsServer fake, RehearsalColour blue, Uri green)
+    public static async Task<PublicFrontDoor> StartAsync(FakeAwsServer fake, RehearsalColour blue, Uri green, DeployRehearsal? rehearsal = null)
     {
         ArgumentNullException.ThrowIfNull(fake);
         ArgumentNullException.ThrowIfNull(blue);
@@ -555,6 +565,12 @@ public sealed class PublicFrontDoor : IAsyncDisposable
         });
         door.Metrics = fake;
         door.ColourNow = Colour;
+        if (rehearsal is not null)
+        {
+            door.Dimensions = rehearsal.Definition.ApiDimensions;
+            door.HealthPath = rehearsal.Description.Checks.HealthPaths[0];
+        }
+
         return door;
     }
 
@@ -657,7 +673,7 @@ public sealed class PublicFrontDoor : IAsyncDisposable
             return;
         }
 
-        var dimensions = ApiDimensions(colour);
+        var dimensions = Dimensions(colour);
         var ms = (DateTimeOffset.UtcNow - started).TotalMilliseconds;
         fake.CloudWatch.Publish("AWS/ApiGateway", "Count", dimensions, started, 1);
         fake.CloudWatch.Publish("AWS/ApiGateway", "4xx", dimensions, started, status is >= 400 and < 500 ? 1 : 0);
@@ -676,7 +692,7 @@ public sealed class PublicFrontDoor : IAsyncDisposable
         }
     }
 
-    /// <summary>A client of the public name: GET /health every 100 ms from its own address (x-forwarded-for), counting failures.</summary>
+    /// <summary>A client of the public name: GET of the app's first health path every 100 ms from its own address (x-forwarded-for), counting failures.</summary>
     public void StartClient()
     {
         _client = Task.Run(async () =>
@@ -687,7 +703,7 @@ public sealed class PublicFrontDoor : IAsyncDisposable
                 Interlocked.Increment(ref _sent);
                 try
                 {
-                    using var request = new HttpRequestMessage(HttpMethod.Get, "/health");
+                    using var request = new HttpRequestMessage(HttpMethod.Get, HealthPath);
                     request.Headers.Add("x-forwarded-for", "203.0.113.7");
                     using var response = await client.SendAsync(request, _stop.Token);
                     if (response.StatusCode != HttpStatusCode.OK)
