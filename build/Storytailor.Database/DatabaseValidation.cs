@@ -24,6 +24,9 @@ public sealed record DatabaseValidationSettings(
     /// <summary>The folder holding the app's supabase folder (the Supabase CLI's workdir); null: the app root.</summary>
     public string? SupabaseWorkdir { get; init; }
 
+    /// <summary>The migrations folder, relative to the app root (how messages name it).</summary>
+    public string MigrationsFolder { get; init; } = MigrationFiles.DefaultFolder;
+
     /// <summary>The data inventory, relative to the app root.</summary>
     public string InventoryFile { get; init; } = DataInventory.RelativePath;
 
@@ -55,7 +58,7 @@ public sealed class DatabaseValidation(CommandRunner runner, IBuildLog log, Secr
         {
             await using var server = await ThrowawayPostgres.StartAsync(new PostgresSettings(settings.DatabaseUrl, settings.PostgresBinDirectory), runner, log, redactor, cancellationToken).ConfigureAwait(false);
             var database = server.IsThrowaway ? await server.CreateDatabaseAsync(settings.DatabaseName, cancellationToken).ConfigureAwait(false) : server.Url;
-            migrations = await new MigrationValidator(runner, log).ValidateAsync(new MigrationSettings(settings.SupabaseWorkdir ?? settings.AppRoot, settings.SupabaseCli, settings.DefaultBranch), database, cancellationToken).ConfigureAwait(false);
+            migrations = await new MigrationValidator(runner, log).ValidateAsync(new MigrationSettings(settings.SupabaseWorkdir ?? settings.AppRoot, settings.SupabaseCli, settings.DefaultBranch) { MigrationsFolder = settings.MigrationsFolder }, database, cancellationToken).ConfigureAwait(false);
             if (settings.RunCompliance)
             {
                 compliance = migrations.Applied

@@ -2,10 +2,13 @@ using System.Text.RegularExpressions;
 
 namespace Storytailor.Database;
 
-/// <summary>A migration file of <c>supabase/migrations</c>: <c>&lt;14-digit timestamp&gt;_&lt;name&gt;.sql</c>.</summary>
+/// <summary>A migration file of the app's migrations folder: <c>&lt;14-digit timestamp&gt;_&lt;name&gt;.sql</c>.</summary>
 public sealed record MigrationFile(string Path, string FileName, string? Version, string? Name)
 {
-    public string RelativePath => "supabase/migrations/" + FileName;
+    /// <summary>The migrations folder as messages name it (relative to the app root, '/'-separated).</summary>
+    public string Folder { get; init; } = MigrationFiles.DefaultFolder;
+
+    public string RelativePath => Folder + "/" + FileName;
 }
 
 public static partial class MigrationFiles
@@ -13,8 +16,11 @@ public static partial class MigrationFiles
     [GeneratedRegex(@"^(?<version>\d{14})_(?<name>[a-z0-9][a-z0-9_\-]*)\.sql$", RegexOptions.CultureInvariant)]
     private static partial Regex FileNamePattern();
 
-    /// <summary>Every file in the migrations folder (sorted ordinally, as the Supabase CLI reads them).</summary>
-    public static IReadOnlyList<MigrationFile> List(string migrationsDirectory)
+    /// <summary>The migrations folder of an app that declares no other (relative to its root).</summary>
+    public const string DefaultFolder = "supabase/migrations";
+
+    /// <summary>Every file in the migrations folder (sorted ordinally, as the Supabase CLI reads them); <paramref name="folder"/> is how messages name it.</summary>
+    public static IReadOnlyList<MigrationFile> List(string migrationsDirectory, string folder = DefaultFolder)
     {
         if (!Directory.Exists(migrationsDirectory))
         {
@@ -29,17 +35,18 @@ public static partial class MigrationFiles
             {
                 var match = FileNamePattern().Match(name);
                 return new MigrationFile(System.IO.Path.Combine(migrationsDirectory, name), name,
-                    match.Success ? match.Groups["version"].Value : null, match.Success ? match.Groups["name"].Value : null);
+                    match.Success ? match.Groups["version"].Value : null, match.Success ? match.Groups["name"].Value : null)
+                { Folder = folder };
             })];
     }
 
     /// <summary>Names follow the pattern, timestamps are valid and strictly increasing, no version twice.</summary>
-    public static CheckOutcome CheckNaming(IReadOnlyList<MigrationFile> files)
+    public static CheckOutcome CheckNaming(IReadOnlyList<MigrationFile> files, string folder = DefaultFolder)
     {
         var failures = new List<string>();
         if (files.Count == 0)
         {
-            return CheckOutcome.Fail("migration-names", ["supabase/migrations: no migration files found"]);
+            return CheckOutcome.Fail("migration-names", [$"{folder}: no migration files found"]);
         }
 
         string? previous = null;

@@ -10,6 +10,9 @@ namespace Storytailor.Database;
 public sealed record MigrationSettings(string AppRoot, string SupabaseCli, string? DefaultBranch = null)
 {
     public bool IncludeSeed { get; init; } = true;
+
+    /// <summary>The migrations folder as messages name it (the app's declared path, relative to its root).</summary>
+    public string MigrationsFolder { get; init; } = MigrationFiles.DefaultFolder;
 }
 
 public sealed record MigrationResult(IReadOnlyList<CheckOutcome> Checks, string? CliVersion, IReadOnlyList<string> AppliedVersions)
@@ -24,7 +27,7 @@ public sealed record MigrationResult(IReadOnlyList<CheckOutcome> Checks, string?
 }
 
 /// <summary>
-/// Validates <c>supabase/migrations</c>: names and order, destructive statements, published
+/// Validates the app's migrations (<c>supabase/migrations</c> under its Supabase workdir): names and order, destructive statements, published
 /// migrations unchanged, then applies migrations and seed with the real Supabase CLI and checks
 /// its history table and that a second push changes nothing.
 /// </summary>
@@ -40,12 +43,12 @@ public sealed class MigrationValidator(CommandRunner runner, IBuildLog log)
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(database);
         var migrationsDirectory = Path.Combine(settings.AppRoot, "supabase", "migrations");
-        var files = MigrationFiles.List(migrationsDirectory);
+        var files = MigrationFiles.List(migrationsDirectory, settings.MigrationsFolder);
         var checks = new List<CheckOutcome>
         {
-            MigrationFiles.CheckNaming(files),
+            MigrationFiles.CheckNaming(files, settings.MigrationsFolder),
             CheckDestructive(files),
-            await new PublishedMigrations(runner).CheckAsync(settings.AppRoot, settings.DefaultBranch, cancellationToken).ConfigureAwait(false),
+            await new PublishedMigrations(runner).CheckAsync(settings.AppRoot, settings.DefaultBranch, cancellationToken, settings.MigrationsFolder).ConfigureAwait(false),
         };
 
         var cli = new SupabaseCli(runner, settings.SupabaseCli);
@@ -75,7 +78,7 @@ public sealed class MigrationValidator(CommandRunner runner, IBuildLog log)
         var history = await ReadHistoryAsync(database, cancellationToken).ConfigureAwait(false);
         var expected = files.Where(f => f.Version is not null).Select(f => f.Version!).ToList();
         var missing = expected.Except(history, StringComparer.Ordinal).Select(v => $"{HistoryCheck}: {files.First(f => f.Version == v).RelativePath} is not in supabase_migrations.schema_migrations after the push");
-        var unknown = history.Except(expected, StringComparer.Ordinal).Select(v => $"{HistoryCheck}: supabase_migrations.schema_migrations lists version {v}, which has no file in supabase/migrations");
+        var unknown = history.Except(expected, StringComparer.Ordinal).Select(v => $"{HistoryCheck}: supabase_migrations.schema_migrations lists version {v}, which has no file in {settings.MigrationsFolder}");
         checks.Add(CheckOutcome.From(HistoryCheck, [.. missing, .. unknown], $"{history.Count} version(s) recorded"));
 
         PushOutcome second;

@@ -13,7 +13,8 @@ public sealed class PublishedMigrations(CommandRunner runner)
 
     /// <param name="appRoot">Folder holding <c>supabase/</c>.</param>
     /// <param name="defaultBranch">Branch to compare with; null tries origin/main, then main.</param>
-    public async Task<CheckOutcome> CheckAsync(string appRoot, string? defaultBranch, CancellationToken cancellationToken = default)
+    /// <param name="folder">The migrations folder as messages name it.</param>
+    public async Task<CheckOutcome> CheckAsync(string appRoot, string? defaultBranch, CancellationToken cancellationToken = default, string folder = MigrationFiles.DefaultFolder)
     {
         var top = await GitAsync(appRoot, ["rev-parse", "--show-toplevel"], cancellationToken).ConfigureAwait(false);
         if (!top.Succeeded)
@@ -65,27 +66,27 @@ public sealed class PublishedMigrations(CommandRunner runner)
             var local = Path.Combine(migrationsDirectory, fileName);
             if (!File.Exists(local))
             {
-                failures.Add($"supabase/migrations/{fileName}: exists on '{branch}' (merge base {shortBase}) but was deleted; add a new migration instead");
+                failures.Add($"{folder}/{fileName}: exists on '{branch}' (merge base {shortBase}) but was deleted; add a new migration instead");
                 continue;
             }
 
             var original = await GitAsync(appRoot, ["show", $"{baseCommit}:{path}"], cancellationToken).ConfigureAwait(false);
             if (!original.Succeeded)
             {
-                failures.Add($"supabase/migrations/{fileName}: could not run: git show failed: {original.Tail(2)}");
+                failures.Add($"{folder}/{fileName}: could not run: git show failed: {original.Tail(2)}");
                 continue;
             }
 
             var current = await File.ReadAllTextAsync(local, cancellationToken).ConfigureAwait(false);
             if (Normalize(original.StandardOutput) != Normalize(current))
             {
-                failures.Add($"supabase/migrations/{fileName}: edited after it was published on '{branch}' (merge base {shortBase}); revert it and add a new migration instead");
+                failures.Add($"{folder}/{fileName}: edited after it was published on '{branch}' (merge base {shortBase}); revert it and add a new migration instead");
             }
         }
 
         var newestPublished = published.Select(p => p[(p.LastIndexOf('/') + 1)..]).Where(n => n.Length > 14).Select(n => n[..14]).DefaultIfEmpty(string.Empty).Max(StringComparer.Ordinal)!;
         var publishedNames = published.Select(p => p[(p.LastIndexOf('/') + 1)..]).ToHashSet(StringComparer.Ordinal);
-        foreach (var file in MigrationFiles.List(migrationsDirectory).Where(f => !publishedNames.Contains(f.FileName) && f.Version is not null))
+        foreach (var file in MigrationFiles.List(migrationsDirectory, folder).Where(f => !publishedNames.Contains(f.FileName) && f.Version is not null))
         {
             if (string.CompareOrdinal(file.Version, newestPublished) <= 0)
             {

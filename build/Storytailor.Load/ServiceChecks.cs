@@ -29,4 +29,10 @@ public sealed record ServiceChecks
 
     /// <summary>null: the rate-limit probe is off.</summary>
     public RateLimitCheck? RateLimit { get; init; } = new("/health", 60, 429, true);
+
+    /// <summary>
+    /// A read route of the API the monitoring window's light probe also calls (with the API key; 200, or 404 for an id
+    /// that does not exist, is an answer of the app). null: the light probe calls the health paths only.
+    /// </summary>
+    public string? ReadPath { get; init; }
 }

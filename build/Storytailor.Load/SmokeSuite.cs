@@ -20,9 +20,6 @@ public sealed record SmokeSettings(Uri BaseUrl)
 
     /// <summary>Longest Retry-After the suite is prepared to wait before checking recovery.</summary>
     public TimeSpan MaxRetryAfterWait { get; init; } = TimeSpan.FromSeconds(30);
-
-    /// <summary>A real read route of the API for the light probe (with the API key): 200, or 404 for an id that does not exist, is an answer of the app.</summary>
-    public string ReadPath { get; init; } = "/v1/stories/monitoring-probe";
 }
 
 public sealed record SmokeCheck(string Name, bool Passed, string Message, double? ResponseMs);
@@ -98,8 +95,8 @@ public sealed class SmokeSuite(IBuildLog log, Func<TimeSpan, CancellationToken, 
     }
 
     /// <summary>
-    /// The light probe of a live service, for every monitoring sample: the three health routes and one real read
-    /// route, each within the response limit. No CORS preflights and no rate-limit burst (those run once, in
+    /// The light probe of a live service, for every monitoring sample: the declared health paths and, when the app
+    /// declares one, its read route (<see cref="ServiceChecks.ReadPath"/>), each within the response limit. No CORS preflights and no rate-limit burst (those run once, in
     /// <see cref="RunAsync"/>), so the probe never sends a burst at production.
     /// </summary>
     public async Task<SmokeResult> ProbeAsync(SmokeSettings settings, CancellationToken cancellationToken = default)
@@ -115,7 +112,11 @@ public sealed class SmokeSuite(IBuildLog log, Func<TimeSpan, CancellationToken, 
             checks.Add(await probe.HealthAsync(path == "/health" ? "health" : $"health {path}", path, cancellationToken).ConfigureAwait(false));
         }
 
-        checks.Add(await probe.ReadAsync(cancellationToken).ConfigureAwait(false));
+        if (settings.Checks.ReadPath is { } readPath)
+        {
+            checks.Add(await probe.ReadAsync(readPath, cancellationToken).ConfigureAwait(false));
+        }
+
         foreach (var check in checks.Where(c => !c.Passed))
         {
             log.Error($"probe {check.Name}: FAIL: {check.Message}");
@@ -148,10 +149,9 @@ public sealed class SmokeSuite(IBuildLog log, Func<TimeSpan, CancellationToken, 
             }
         }
 
-        public async Task<SmokeCheck> ReadAsync(CancellationToken token)
+        public async Task<SmokeCheck> ReadAsync(string path, CancellationToken token)
         {
             const string name = "read route";
-            var path = settings.ReadPath;
             var (response, ms, error) = await SendAsync(HttpMethod.Get, path, null, token).ConfigureAwait(false);
             using (response)
             {

@@ -54,6 +54,8 @@ public sealed class AppDescriptionTests
         Assert.That(app.Terraform, Is.EqualTo(TerraformContract.Default));
         Assert.That(app.CoverageReports.Single().Path, Is.EqualTo("coverage/coverage-summary.json"));
         Assert.That(app.Checks, Is.EqualTo(ServiceChecks.Default));
+        Assert.That(app.Checks.ReadPath, Is.Null, "no read route is guessed for the monitoring probe");
+        Assert.That(app.Urls, Is.EqualTo(EnvironmentUrls.None), "no public URL is assumed");
     }
 
     [Test]
@@ -79,13 +81,16 @@ public sealed class AppDescriptionTests
               reports: [services/catalog/coverage/coverage-summary.json, { path: libs/common/coverage/coverage-summary.json, threshold: 95 }]
             terraform:
               variables: { version: release, artifacts: bundles }
-              outputs: { endpoint: base_url, functions: lambdas }
+              outputs: { endpoint: base_url, functions: lambdas, api_id: http_api, api_name: rest_api, api_stage: stage_name }
             checks:
               health: [/catalog/health]
               auth_header: authorization
               protected_routes: [{ method: POST, path: /orders, body: "{}" }]
               cors: false
               rate_limit: { burst: 200, expect_status: 429, retry_after: false }
+              read_route: /catalog/books/monitoring-probe
+            deploy:
+              urls: { staging: "https://staging.shop.test", production: "https://shop.test/api" }
             erasure:
               rows:
                 kids: { nickname: Sam, age: 14 }
@@ -103,12 +108,14 @@ public sealed class AppDescriptionTests
         Assert.That(app.Paths.SupabaseWorkdir, Is.EqualTo("db"));
         Assert.That(app.Scripts, Is.EqualTo(new NpmScriptNames("lint:all", "types", "fmt:check", "test:cov", "compile", "e2e")));
         Assert.That(app.CoverageReports, Is.EqualTo(new[] { new CoverageReport("services/catalog/coverage/coverage-summary.json", null), new CoverageReport("libs/common/coverage/coverage-summary.json", 95) }));
-        Assert.That(app.Terraform, Is.EqualTo(new TerraformContract("release", "bundles", "base_url", "lambdas")));
+        Assert.That(app.Terraform, Is.EqualTo(new TerraformContract("release", "bundles", "base_url", "lambdas") { ApiIdOutput = "http_api", ApiNameOutput = "rest_api", ApiStageOutput = "stage_name" }));
         Assert.That(app.Checks.HealthPaths, Is.EqualTo(new[] { "/catalog/health" }));
         Assert.That(app.Checks.AuthHeader, Is.EqualTo("authorization"));
         Assert.That(app.Checks.ProtectedRoutes, Is.EqualTo(new[] { new ProtectedRoute("POST", "/orders", "{}") }));
         Assert.That(app.Checks.Cors, Is.Null);
         Assert.That(app.Checks.RateLimit, Is.EqualTo(new RateLimitCheck("/catalog/health", 200, 429, false)));
+        Assert.That(app.Checks.ReadPath, Is.EqualTo("/catalog/books/monitoring-probe"));
+        Assert.That(app.Urls, Is.EqualTo(new EnvironmentUrls(new Uri("https://staging.shop.test"), new Uri("https://shop.test/api"))));
         Assert.That(app.ErasureRows["public.kids"], Is.EqualTo(new Dictionary<string, string> { ["nickname"] = "Sam", ["age"] = "14" }));
     }
 
@@ -124,6 +131,24 @@ public sealed class AppDescriptionTests
         Assert.That(app.Checks.Cors, Is.EqualTo(new CorsCheck("/v1/stories", "https://storytailor.com", "https://evil.example")));
         Assert.That(app.Checks.RateLimit, Is.EqualTo(new RateLimitCheck("/health", 60, 429, true)));
         Assert.That(app.Checks.AuthHeader, Is.EqualTo("x-api-key"));
+        Assert.That(app.Checks.ReadPath, Is.EqualTo("/v1/stories/monitoring-probe"));
+        Assert.That(app.Urls, Is.EqualTo(new EnvironmentUrls(new Uri("https://staging-api.storytailor.com"), new Uri("https://api.storytailor.com"))));
+    }
+
+    [Test]
+    public void A_public_URL_that_is_not_an_http_URL_is_named_with_its_line()
+    {
+        var error = Problems("deploy:\n  urls:\n    staging: staging.shop.test\n");
+
+        Assert.That(error.Problems.Single().ToString(), Does.StartWith($"{FilePath}:3:14: deploy.urls.staging: "));
+    }
+
+    [Test]
+    public void A_read_route_that_is_not_a_path_is_named_with_its_line()
+    {
+        var error = Problems("checks:\n  read_route: books\n");
+
+        Assert.That(error.Problems.Single().ToString(), Does.StartWith($"{FilePath}:2:15: checks.read_route: "));
     }
 
     [Test]
@@ -218,14 +243,15 @@ public sealed class AppDescriptionTests
     }
 
     /// <summary>
-    /// The build decides nothing by the example's names: they appear in build/ only in comments, documentation and
-    /// examples in messages, and as the platform's public URLs (the staging and production URL parameters' defaults).
+    /// The build decides nothing by the example's names (its services, routes, probe route, public domain and function
+    /// names): they appear in build/ only in comments, documentation and examples in messages. The example's public
+    /// URLs and read route are declared in its own storytailor.yml.
     /// </summary>
     [Test]
     public void The_build_names_nothing_of_the_example_app_that_decides_behaviour()
     {
         var info = new ProcessStartInfo("git") { WorkingDirectory = BuildProgram.RepositoryRoot, RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var argument in new[] { "grep", "-n", "-E", @"router|universal-agent|/v1/agent|storytailor\.com", "--", "build/" })
+        foreach (var argument in new[] { "grep", "-n", "-E", @"router|universal-agent|/v1/|monitoring-probe|childId|storytailor\.com|storytailor-(staging|production|prod)-", "--", "build/" })
         {
             info.ArgumentList.Add(argument);
         }
@@ -240,8 +266,7 @@ public sealed class AppDescriptionTests
             var (file, text) = (parts[0], parts[2].Trim());
             return !(text.StartsWith("//", StringComparison.Ordinal) || text.StartsWith('*')
                 || file.EndsWith(".md", StringComparison.Ordinal) || file.EndsWith(".csproj", StringComparison.Ordinal)
-                || text.Contains("e.g. ", StringComparison.Ordinal)
-                || (file.EndsWith("BuildParameters.Load.cs", StringComparison.Ordinal) && (text.StartsWith("\"staging-url\"", StringComparison.Ordinal) || text.StartsWith("\"production-url\"", StringComparison.Ordinal))));
+                || text.Contains("e.g. ", StringComparison.Ordinal));
         }).ToList();
 
         Assert.That(hits, Is.Not.Empty, "git grep ran");

@@ -101,7 +101,7 @@ public sealed class FixtureAppCiTests
     [TestCase("Database", "db/supabase/migrations/20990101000000_audit.sql", "create table public.audit (id bigint primary key, note text);\n", "rls-enabled: table public.audit")]
     [TestCase("Database", "db/supabase/migrations/20990101000000_phone.sql", "alter table public.families add column phone_number text;\n", "column public.families.phone_number looks personal but is not in privacy/inventory.yml")]
     [TestCase("SecretScan", "services/notify/src/handler.ts", "\nexport const awsKey = \"AKIAZ7QWERTYUIOP1234\";\n", "services/notify/src/handler.ts:")]
-    [TestCase("TerraformValidate", "deploy/terraform/main.tf", "\nresource \"terraform_data\" \"broken\" {\n  bogus_argument = 1\n}\n", "main.tf:43:3: error: Unsupported argument")]
+    [TestCase("TerraformValidate", "deploy/terraform/main.tf", "\nresource \"terraform_data\" \"broken\" {\n  bogus_argument = 1\n}\n", "main.tf:65:3: error: Unsupported argument")]
     public void A_seeded_fault_fails_its_stage(string stage, string file, string text, string message)
     {
         using var copy = InstalledCopy();

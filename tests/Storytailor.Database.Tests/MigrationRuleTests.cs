@@ -44,6 +44,17 @@ public class MigrationRuleTests
     }
 
     [Test]
+    public void Messages_name_the_migrations_folder_the_app_declares()
+    {
+        using var app = TestEnvironment.CopyApp(TestEnvironment.FixtureApp);
+        app.Write("supabase/migrations/20240302000000_cleanup.sql", "drop table public.tales;\n");
+        var files = MigrationFiles.List(app.PathOf("supabase/migrations"), "db/supabase/migrations");
+
+        Assert.That(MigrationValidator.CheckDestructive(files).Failures, Has.Exactly(1).StartsWith("db/supabase/migrations/20240302000000_cleanup.sql:1: destructive statement"));
+        Assert.That(MigrationFiles.CheckNaming([], "db/supabase/migrations").Failures, Is.EqualTo(new[] { "db/supabase/migrations: no migration files found" }));
+    }
+
+    [Test]
     public void Destructive_statement_with_allow_comment_and_reason_passes_and_is_reported()
     {
         using var app = TestEnvironment.CopyApp(TestEnvironment.FixtureApp);

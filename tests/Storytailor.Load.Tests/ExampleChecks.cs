@@ -9,6 +9,7 @@ public static class ExampleChecks
         ProtectedRoutes = [new("POST", "/v1/stories", "{\"childId\":\"probe\",\"prompt\":\"probe\"}"), new("GET", "/v1/stories/x")],
         Cors = new CorsCheck("/v1/stories", "https://storytailor.com", "https://evil.example"),
         RateLimit = new RateLimitCheck("/health", 60, 429, true),
+        ReadPath = "/v1/stories/monitoring-probe",
     };
 
     public static ServiceChecks WithBurst(int burst) => Declared with { RateLimit = Declared.RateLimit! with { Burst = burst } };

@@ -44,9 +44,20 @@ public class SmokeSuiteTests
     {
         await using var server = await StoryApiStandIn.StartAsync(new StoryApiBehaviour());
 
-        var result = await new SmokeSuite(new RecordingLog()).ProbeAsync(new SmokeSettings(server.BaseUrl) { ResponseTimeLimit = TimeSpan.FromSeconds(10) });
+        var result = await new SmokeSuite(new RecordingLog()).ProbeAsync(new SmokeSettings(server.BaseUrl) { Checks = ExampleChecks.Declared, ResponseTimeLimit = TimeSpan.FromSeconds(10) });
 
         Assert.That(result.Failures.Single(), Is.EqualTo("Smoke check 'read route' failed: GET /v1/stories/monitoring-probe answered 401, expected 200 or 404 (an answer of the app)"));
+    }
+
+    [Test]
+    public async Task Without_a_declared_read_route_the_light_probe_calls_the_health_paths_only()
+    {
+        await using var server = await StoryApiStandIn.StartAsync(new StoryApiBehaviour());
+
+        var result = await new SmokeSuite(new RecordingLog()).ProbeAsync(new SmokeSettings(server.BaseUrl) { Checks = ExampleChecks.Declared with { ReadPath = null }, ResponseTimeLimit = TimeSpan.FromSeconds(10) });
+
+        Assert.That(result.Passed, Is.True, string.Join("\n", result.Failures));
+        Assert.That(result.Checks.Select(c => c.Name), Is.EqualTo(new[] { "health", "health /v1/router/health", "health /v1/agent/health" }), "no read route: none is guessed");
     }
 
     [Test]

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Storytailor.Build.Context;
+using Storytailor.Build.Description;
 using Storytailor.Build.Secrets;
 using Storytailor.Build.Tests;
 using Storytailor.Core;
@@ -24,8 +25,90 @@ public enum ArtifactSeed
 }
 
 /// <summary>
-/// The stage of a production rehearsal: a packaged copy of the example app, its Terraform configuration on a local
-/// backend, the router started twice (blue and green), and per case a fresh fake AWS with the public record on blue.
+/// An app of the tests that rehearsals deploy, with the facts of its Terraform a rehearsal needs to stand in for AWS:
+/// the variable that points a stack's endpoint output at a local server, the output holding the applied version,
+/// the Lambda function name its configuration gives a service in a workspace, and what its services need to run.
+/// Everything else (services, folders, Terraform contract) is read from the app's own storytailor.yml.
+/// </summary>
+public sealed record RehearsalApp(string Source)
+{
+    /// <summary>The Terraform variable a case sets to a colour's local endpoint.</summary>
+    public required string EndpointVariable { get; init; }
+
+    /// <summary>The Terraform output holding the version the last apply deployed.</summary>
+    public required string VersionOutput { get; init; }
+
+    /// <summary>(Terraform workspace, service name) → the Lambda function name the app's configuration gives it.</summary>
+    public required Func<string, string, string> FunctionName { get; init; }
+
+    /// <summary>Environment of the locally started services (the API key they accept, their rate limit).</summary>
+    public required IReadOnlyDictionary<string, string> ServiceEnvironment { get; init; }
+
+    /// <summary>The CloudWatch dimensions of a production colour's HTTP API, as the app's Terraform outputs name it (ApiId, Stage).</summary>
+    public required Func<string, IReadOnlyDictionary<string, string>> ApiDimensions { get; init; }
+
+    /// <summary>
+    /// Throttling of each colour's gateway as API Gateway's stage throttling does it (a token bucket; throttled requests
+    /// get 429 without Retry-After), for an app that leaves rate limiting to the gateway. null: no gateway throttling.
+    /// </summary>
+    public GatewayThrottle? Throttle { get; init; }
+
+    /// <summary>The example app: the router (which serves the universal agent too) behind one local server per colour.</summary>
+    public static RehearsalApp Example { get; } = new(BuildProgram.ExampleApp)
+    {
+        EndpointVariable = "api_endpoint_override",
+        VersionOutput = "app_version",
+        FunctionName = (workspace, service) => workspace.StartsWith("prod-", StringComparison.Ordinal)
+            ? $"storytailor-production-{workspace["prod-".Length..]}-{service}"
+            : $"storytailor-{workspace}-{service}",
+        ServiceEnvironment = new Dictionary<string, string> { ["API_KEY"] = DeployRehearsal.ApiKey, ["RATE_LIMIT_BURST"] = "40", ["RATE_LIMIT_PER_SECOND"] = "20" },
+        ApiDimensions = colour => new Dictionary<string, string> { ["ApiId"] = $"storytailor-production-{colour}", ["Stage"] = "v1" },
+    };
+
+    /// <summary>The bookshelf fixture: three services, each its own local server, behind a gateway per colour that routes by their declared routes.</summary>
+    public static RehearsalApp Bookshelf { get; } = new(Path.Combine(BuildProgram.RepositoryRoot, "tests", "fixtures", "bookshelf"))
+    {
+        EndpointVariable = "base_url_override",
+        VersionOutput = "release",
+        FunctionName = (workspace, service) => $"bookshelf-{workspace}-{service}",
+        ServiceEnvironment = new Dictionary<string, string> { ["API_KEY"] = DeployRehearsal.ApiKey },
+        ApiDimensions = colour => new Dictionary<string, string> { ["ApiId"] = $"bookshelf-prod-{colour}", ["Stage"] = "live" },
+        Throttle = new GatewayThrottle(Burst: 50, PerSecond: 100),
+    };
+}
+
+/// <summary>A gateway's throttling: <paramref name="Burst"/> requests at once, refilled at <paramref name="PerSecond"/>.</summary>
+public sealed record GatewayThrottle(int Burst, double PerSecond)
+{
+    /// <summary>A fresh token bucket of this throttling: the function says whether a request is over the limit (and gets 429).</summary>
+    public Func<bool> NewBucket()
+    {
+        var gate = new object();
+        double tokens = Burst;
+        var refilledAt = Stopwatch.GetTimestamp();
+        return () =>
+        {
+            lock (gate)
+            {
+                var now = Stopwatch.GetTimestamp();
+                tokens = Math.Min(Burst, tokens + (Stopwatch.GetElapsedTime(refilledAt, now).TotalSeconds * PerSecond));
+                refilledAt = now;
+                if (tokens < 1)
+                {
+                    return true;
+                }
+
+                tokens--;
+                return false;
+            }
+        };
+    }
+}
+
+/// <summary>
+/// The stage of a deployment rehearsal: a packaged copy of a test app (the example unless told otherwise), its
+/// Terraform configuration on a local backend, its services started twice (blue and green), and per case a fresh
+/// fake AWS with the public record on blue.
 /// </summary>
 public sealed class DeployRehearsal : IAsyncDisposable
 {
@@ -43,13 +126,21 @@ public sealed class DeployRehearsal : IAsyncDisposable
     /// </summary>
     public const string RelaxedSmokeLimit = "--smoke-response-limit=10000";
 
-    private DeployRehearsal(TemporaryFolder workspace, string app, string artifacts, string cache)
+    private DeployRehearsal(RehearsalApp definition, TemporaryFolder workspace, string app, string artifacts, string cache)
     {
+        Definition = definition;
         Workspace = workspace;
         App = app;
         Artifacts = artifacts;
         Cache = cache;
+        Description = AppDescriptionFile.Load(app);
     }
+
+    /// <summary>Which app this is and the facts of its Terraform.</summary>
+    public RehearsalApp Definition { get; }
+
+    /// <summary>The copy's storytailor.yml, as the build reads it.</summary>
+    public AppDescription Description { get; }
 
     public TemporaryFolder Workspace { get; }
 
@@ -59,11 +150,12 @@ public sealed class DeployRehearsal : IAsyncDisposable
 
     public string Cache { get; }
 
-    public string Terraform => Path.Combine(App, "infrastructure", "terraform");
+    /// <summary>The app's Terraform configuration (its declared folder).</summary>
+    public string Terraform => AppDescription.Under(App, Description.Paths.Terraform);
 
-    public LocalAppServer Blue { get; private set; } = null!;
+    public RehearsalColour Blue { get; private set; } = null!;
 
-    public LocalAppServer Green { get; private set; } = null!;
+    public RehearsalColour Green { get; private set; } = null!;
 
     /// <summary>The commit of the app copy (every released tag names it).</summary>
     public string Commit { get; private set; } = string.Empty;
@@ -71,16 +163,24 @@ public sealed class DeployRehearsal : IAsyncDisposable
     /// <summary>Package name → CodeSha256 of the packaged artifacts.</summary>
     public IReadOnlyDictionary<string, string> CodeSha256 { get; private set; } = new Dictionary<string, string>();
 
-    /// <summary>Copies the example, packages it once (npm ci, build, package; later runs reuse the stage cache) and starts both colours.</summary>
-    public static async Task<DeployRehearsal> PrepareAsync()
+    /// <summary>The service name (the Terraform artifacts key) of a packaged workspace.</summary>
+    public string ServiceOf(string package) => Description.Services.Single(s => s.Package == package).Name;
+
+    /// <summary>
+    /// Copies the app (the example by default), packages it once (npm ci, build, package; later runs reuse the stage
+    /// cache) and starts both colours.
+    /// </summary>
+    public static async Task<DeployRehearsal> PrepareAsync(RehearsalApp? definition = null)
     {
+        definition ??= RehearsalApp.Example;
         var workspace = new TemporaryFolder("storytailor-rehearsal-");
         var app = Path.Combine(workspace.Path, "app");
-        CopyTree(BuildProgram.ExampleApp, app);
-        RelaxLatencyThresholds(app);
+        CopyTree(definition.Source, app);
+        var rehearsal = new DeployRehearsal(definition, workspace, app, Path.Combine(workspace.Path, "artifacts"), Path.Combine(workspace.Path, "cache"));
+        RelaxLatencyThresholds(AppDescription.Under(app, rehearsal.Description.Paths.LoadScenarios));
         CheckOutAsRelease(app);
-        var rehearsal = new DeployRehearsal(workspace, app, Path.Combine(workspace.Path, "artifacts"), Path.Combine(workspace.Path, "cache")) { Commit = Git(app, "rev-parse", "HEAD") };
-        File.WriteAllText(Path.Combine(workspace.Path, "cake.config"), Config);
+        rehearsal.Commit = Git(app, "rev-parse", "HEAD");
+        File.WriteAllText(Path.Combine(workspace.Path, "cake.config"), rehearsal.Config());
 
         var package = BuildProgram.Run(workspace.Path, rehearsal.ChildEnvironment(null), "--target=Package", $"--app-root={app}", $"--artifacts={rehearsal.Artifacts}", $"--cache-dir={rehearsal.Cache}");
         if (package.ExitCode != 0)
@@ -94,9 +194,8 @@ public sealed class DeployRehearsal : IAsyncDisposable
                 .ToDictionary(p => p.GetProperty("name").GetString()!, p => p.GetProperty("codeSha256").GetString()!);
         }
 
-        var colourEnvironment = new Dictionary<string, string> { ["API_KEY"] = ApiKey, ["RATE_LIMIT_BURST"] = "40", ["RATE_LIMIT_PER_SECOND"] = "20" };
-        rehearsal.Blue = await LocalAppServer.StartAsync("node", app, "packages/router/dist/server.js", colourEnvironment, TimeSpan.FromSeconds(30), new RecordingLog(), new SecretRedactor());
-        rehearsal.Green = await LocalAppServer.StartAsync("node", app, "packages/router/dist/server.js", colourEnvironment, TimeSpan.FromSeconds(30), new RecordingLog(), new SecretRedactor());
+        rehearsal.Blue = await RehearsalColour.StartAsync(app, rehearsal.Description.LocalServices, definition.ServiceEnvironment, definition.Throttle);
+        rehearsal.Green = await RehearsalColour.StartAsync(app, rehearsal.Description.LocalServices, definition.ServiceEnvironment, definition.Throttle);
         return rehearsal;
     }
 
@@ -154,21 +253,21 @@ public sealed class DeployRehearsal : IAsyncDisposable
         {
             foreach (var (package, sha) in CodeSha256)
             {
-                fake.Lambda.PutFunction(new FakeFunction($"storytailor-production-{colour}-{package[(package.LastIndexOf('/') + 1)..]}") { CodeSha256 = sha });
+                fake.Lambda.PutFunction(new FakeFunction(Definition.FunctionName($"prod-{colour}", ServiceOf(package))) { CodeSha256 = sha });
             }
         }
 
         var folder = Directory.CreateDirectory(Path.Combine(Workspace.Path, "cases", name)).FullName;
-        File.WriteAllText(Path.Combine(folder, "prod-blue.tfvars"), $"api_endpoint_override = \"{Blue.BaseUrl.AbsoluteUri.TrimEnd('/')}\"\n");
-        File.WriteAllText(Path.Combine(folder, "prod-green.tfvars"), $"api_endpoint_override = \"{(greenUrl ?? Green.BaseUrl).AbsoluteUri.TrimEnd('/')}\"\n");
+        File.WriteAllText(Path.Combine(folder, "prod-blue.tfvars"), $"{Definition.EndpointVariable} = \"{Blue.BaseUrl.AbsoluteUri.TrimEnd('/')}\"\n");
+        File.WriteAllText(Path.Combine(folder, "prod-green.tfvars"), $"{Definition.EndpointVariable} = \"{(greenUrl ?? Green.BaseUrl).AbsoluteUri.TrimEnd('/')}\"\n");
         var state = Path.Combine(folder, "state");
         File.WriteAllText(Path.Combine(Terraform, "backend_override.tf"), $"terraform {{\n  backend \"local\" {{\n    workspace_dir = \"{state}\"\n  }}\n}}\n");
         var rehearsalCase = new RehearsalCase(this, fake, folder);
         rehearsalCase.Terraform("init", "-input=false", "-reconfigure");
         rehearsalCase.Terraform("workspace", "select", "-or-create=true", "prod-blue");
-        rehearsalCase.Terraform("apply", "-input=false", "-auto-approve", "-var", "app_version=v1.0.0", $"-var-file={Path.Combine(folder, "prod-blue.tfvars")}");
+        rehearsalCase.Terraform("apply", "-input=false", "-auto-approve", "-var", $"{Description.Terraform.VersionVariable}=v1.0.0", $"-var-file={Path.Combine(folder, "prod-blue.tfvars")}");
         rehearsalCase.Terraform("workspace", "select", "default");
-        rehearsalCase.FrontDoor = await PublicFrontDoor.StartAsync(fake, Blue, GreenUrlFor(greenUrl));
+        rehearsalCase.FrontDoor = await PublicFrontDoor.StartAsync(fake, Blue, GreenUrlFor(greenUrl), this);
         await rehearsalCase.FrontDoor.ServeLiveTrafficAsync(3);
         return rehearsalCase;
     }
@@ -254,7 +353,8 @@ public sealed class DeployRehearsal : IAsyncDisposable
         return environment;
     }
 
-    private const string Config = """
+    /// <summary>The rehearsal's cake.config: both environments on the rehearsal's names, the colours' functions as the app's Terraform names them.</summary>
+    private string Config() => $$"""
         [Storytailor]
         Environment=production
 
@@ -270,8 +370,8 @@ public sealed class DeployRehearsal : IAsyncDisposable
         ApiKeySecret=API_KEY_PROD
         Blue.Endpoint=blue-api.rehearsal.test
         Green.Endpoint=green-api.rehearsal.test
-        Blue.Functions=storytailor-production-blue-router,storytailor-production-blue-universal-agent
-        Green.Functions=storytailor-production-green-router,storytailor-production-green-universal-agent
+        Blue.Functions={{Functions("prod-blue")}}
+        Green.Functions={{Functions("prod-green")}}
         MonitoringWindow=15m
         PollInterval=1m
         ConsecutiveBreaches=2
@@ -283,9 +383,11 @@ public sealed class DeployRehearsal : IAsyncDisposable
         P95Ms=10000
         """;
 
-    private static void RelaxLatencyThresholds(string app)
+    private string Functions(string workspace) =>
+        string.Join(',', Description.Services.Select(s => Definition.FunctionName(workspace, s.Name)).Order(StringComparer.Ordinal));
+
+    private static void RelaxLatencyThresholds(string scenarios)
     {
-        var scenarios = Path.Combine(app, "testing", "load", "scenarios.yml");
         var text = File.ReadAllText(scenarios);
         if (!text.Contains("p(95)<800", StringComparison.Ordinal))
         {
@@ -300,7 +402,7 @@ public sealed class DeployRehearsal : IAsyncDisposable
         Directory.CreateDirectory(target);
         foreach (var entry in new DirectoryInfo(source).EnumerateFileSystemInfos())
         {
-            if (entry.Name is "node_modules" or "coverage" or "dist" or ".terraform" or "terraform.tfstate.d" || entry.Name.EndsWith(".tfstate", StringComparison.Ordinal))
+            if (entry.Name is "node_modules" or "coverage" or "reports" or "dist" or ".terraform" or "terraform.tfstate.d" || entry.Name.EndsWith(".tfstate", StringComparison.Ordinal))
             {
                 continue;
             }
@@ -375,7 +477,7 @@ public sealed class RehearsalCase(DeployRehearsal rehearsal, FakeAwsServer fake,
     public IReadOnlyList<string> StateOf(string workspace)
     {
         Terraform("workspace", "select", "-or-create=true", workspace);
-        var run = BuildProgram.Start("terraform", ["state", "list", "-no-color"], Path.Combine(rehearsal.App, "infrastructure", "terraform"), new Dictionary<string, string?> { ["TF_IN_AUTOMATION"] = "1" }, TimeSpan.FromMinutes(2));
+        var run = BuildProgram.Start("terraform", ["state", "list", "-no-color"], rehearsal.Terraform, new Dictionary<string, string?> { ["TF_IN_AUTOMATION"] = "1" }, TimeSpan.FromMinutes(2));
         Terraform("workspace", "select", "default");
         if (run.ExitCode != 0 && !run.Output.Contains("No state file was found", StringComparison.Ordinal))
         {
@@ -398,7 +500,7 @@ public sealed class RehearsalCase(DeployRehearsal rehearsal, FakeAwsServer fake,
 
     public string Terraform(params string[] arguments)
     {
-        var run = BuildProgram.Start("terraform", arguments, Path.Combine(rehearsal.App, "infrastructure", "terraform"), new Dictionary<string, string?> { ["TF_IN_AUTOMATION"] = "1", ["CHECKPOINT_DISABLE"] = "1" }, TimeSpan.FromMinutes(2));
+        var run = BuildProgram.Start("terraform", arguments, rehearsal.Terraform, new Dictionary<string, string?> { ["TF_IN_AUTOMATION"] = "1", ["CHECKPOINT_DISABLE"] = "1" }, TimeSpan.FromMinutes(2));
         return run.ExitCode == 0 ? run.Output : throw new InvalidOperationException($"terraform {string.Join(' ', arguments)} failed:\n{run.Output}");
     }
 
@@ -444,9 +546,14 @@ public sealed class PublicFrontDoor : IAsyncDisposable
 
     private Func<string?>? ColourNow { get; set; }
 
+    /// <summary>The HTTP API identity the rehearsed app's Terraform gives a colour (its API id and stage outputs).</summary>
+    private Func<string, IReadOnlyDictionary<string, string>> Dimensions { get; set; } = ApiDimensions;
+
+    /// <summary>The path the live-traffic requests and the client call (the app's first health path).</summary>
+    private string HealthPath { get; set; } = "/health";
+
     /// <summary>The HTTP API identity the example's Terraform gives a colour (api_id, api_stage outputs).</summary>
-    public static IReadOnlyDictionary<string, string> ApiDimensions(string colour) =>
-        new Dictionary<string, string> { ["ApiId"] = $"storytailor-production-{colour}", ["Stage"] = "v1" };
+    public static IReadOnlyDictionary<string, string> ApiDimensions(string colour) => RehearsalApp.Example.ApiDimensions(colour);
 
     /// <summary>A few requests of live traffic through the door (the colour live now gets a request count history).</summary>
     public async Task ServeLiveTrafficAsync(int requests)
@@ -454,7 +561,7 @@ public sealed class PublicFrontDoor : IAsyncDisposable
         using var client = new HttpClient { BaseAddress = Url, Timeout = TimeSpan.FromSeconds(10) };
         for (var i = 0; i < requests; i++)
         {
-            using var response = await client.GetAsync(new Uri("health", UriKind.Relative));
+            using var response = await client.GetAsync(new Uri(HealthPath.TrimStart('/'), UriKind.Relative));
         }
     }
 
@@ -487,7 +594,7 @@ public sealed class PublicFrontDoor : IAsyncDisposable
         }
     }
 
-    public static async Task<PublicFrontDoor> StartAsync(FakeAwsServer fake, LocalAppServer blue, Uri green)
+    public static async Task<PublicFrontDoor> StartAsync(FakeAwsServer fake, RehearsalColour blue, Uri green, DeployRehearsal? rehearsal = null)
     {
         ArgumentNullException.ThrowIfNull(fake);
         ArgumentNullException.ThrowIfNull(blue);
@@ -505,11 +612,24 @@ public sealed class PublicFrontDoor : IAsyncDisposable
         });
         door.Metrics = fake;
         door.ColourNow = Colour;
+        if (rehearsal is not null)
+        {
+            door.Dimensions = rehearsal.Definition.ApiDimensions;
+            door.HealthPath = rehearsal.Description.Checks.HealthPaths[0];
+        }
+
         return door;
     }
 
     /// <summary>A front door forwarding each request to where <paramref name="route"/> says at that moment (null: 502), after <paramref name="delay"/> (a slow colour).</summary>
-    public static async Task<PublicFrontDoor> StartAsync(Func<Uri?> route, TimeSpan delay = default)
+    public static Task<PublicFrontDoor> StartAsync(Func<Uri?> route, TimeSpan delay = default) => StartAsync(_ => route(), delay);
+
+    /// <summary>
+    /// A front door forwarding each request to where <paramref name="route"/> says for its path at that moment (null: 502),
+    /// after <paramref name="delay"/>; a request <paramref name="throttle"/> refuses gets 429 without Retry-After, as API
+    /// Gateway's throttling answers.
+    /// </summary>
+    public static async Task<PublicFrontDoor> StartAsync(Func<string, Uri?> route, TimeSpan delay = default, Func<bool>? throttle = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -527,7 +647,13 @@ public sealed class PublicFrontDoor : IAsyncDisposable
             var colour = door.ColourNow?.Invoke();
             try
             {
-                await door.ForwardAsync(context, route());
+                if (throttle?.Invoke() == true)
+                {
+                    context.Response.StatusCode = 429;
+                    return;
+                }
+
+                await door.ForwardAsync(context, route(context.Request.Path.Value ?? "/"));
             }
             finally
             {
@@ -594,7 +720,7 @@ public sealed class PublicFrontDoor : IAsyncDisposable
             return;
         }
 
-        var dimensions = ApiDimensions(colour);
+        var dimensions = Dimensions(colour);
         var ms = (DateTimeOffset.UtcNow - started).TotalMilliseconds;
         fake.CloudWatch.Publish("AWS/ApiGateway", "Count", dimensions, started, 1);
         fake.CloudWatch.Publish("AWS/ApiGateway", "4xx", dimensions, started, status is >= 400 and < 500 ? 1 : 0);
@@ -613,7 +739,7 @@ public sealed class PublicFrontDoor : IAsyncDisposable
         }
     }
 
-    /// <summary>A client of the public name: GET /health every 100 ms from its own address (x-forwarded-for), counting failures.</summary>
+    /// <summary>A client of the public name: GET of the app's first health path every 100 ms from its own address (x-forwarded-for), counting failures.</summary>
     public void StartClient()
     {
         _client = Task.Run(async () =>
@@ -624,7 +750,7 @@ public sealed class PublicFrontDoor : IAsyncDisposable
                 Interlocked.Increment(ref _sent);
                 try
                 {
-                    using var request = new HttpRequestMessage(HttpMethod.Get, "/health");
+                    using var request = new HttpRequestMessage(HttpMethod.Get, HealthPath);
                     request.Headers.Add("x-forwarded-for", "203.0.113.7");
                     using var response = await client.SendAsync(request, _stop.Token);
                     if (response.StatusCode != HttpStatusCode.OK)
@@ -736,5 +862,72 @@ public static class StepBoundary
 
         var last = steps[steps.GetArrayLength() - 1];
         return last.GetProperty("name").GetString() == step && last.TryGetProperty("endedAt", out var ended) && ended.ValueKind == JsonValueKind.String;
+    }
+}
+
+/// <summary>
+/// One colour of a rehearsal: the app's declared local services, each started as its own server, and when there are
+/// several, a gateway in front that sends each request to the service whose declared routes match it (the longest
+/// prefix; else the first service without routes), as the API Gateway of a deployed colour would.
+/// </summary>
+public sealed class RehearsalColour : IAsyncDisposable
+{
+    private readonly List<(LocalServiceStart Service, LocalAppServer Server)> _servers = [];
+    private PublicFrontDoor? _gateway;
+
+    /// <summary>Where the colour answers: its gateway, or its one service.</summary>
+    public Uri BaseUrl => _gateway?.Url ?? _servers[0].Server.BaseUrl;
+
+    public static async Task<RehearsalColour> StartAsync(string app, IReadOnlyList<LocalServiceStart> services, IReadOnlyDictionary<string, string> environment, GatewayThrottle? throttle = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        if (services.Count == 0)
+        {
+            throw new InvalidOperationException($"{app} declares no service with a local start: a rehearsal has nothing to serve its colours.");
+        }
+
+        var colour = new RehearsalColour();
+        try
+        {
+            foreach (var service in services)
+            {
+                colour._servers.Add((service, await LocalAppServer.StartAsync(service, app, environment, TimeSpan.FromSeconds(30), new RecordingLog(), new SecretRedactor())));
+            }
+
+            if (services.Count > 1 || throttle is not null)
+            {
+                colour._gateway = await PublicFrontDoor.StartAsync(colour.Route, throttle: throttle?.NewBucket());
+            }
+        }
+        catch
+        {
+            await colour.DisposeAsync();
+            throw;
+        }
+
+        return colour;
+    }
+
+    private Uri? Route(string path)
+    {
+        var claimed = _servers
+            .SelectMany(s => s.Service.Routes.Where(r => path == r || path.StartsWith(r.TrimEnd('/') + "/", StringComparison.Ordinal)).Select(r => (Route: r, s.Server)))
+            .OrderByDescending(m => m.Route.Length)
+            .Select(m => m.Server)
+            .FirstOrDefault();
+        return (claimed ?? _servers.FirstOrDefault(s => s.Service.Routes.Count == 0).Server)?.BaseUrl;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_gateway is not null)
+        {
+            await _gateway.DisposeAsync();
+        }
+
+        foreach (var (_, server) in _servers)
+        {
+            await server.DisposeAsync();
+        }
     }
 }

@@ -22,16 +22,12 @@ public sealed partial class DeployStagingRehearsalTests
     private DeployRehearsal _rehearsal = null!;
     private ThrowawayPostgres _postgres = null!;
 
-    private static string SupabaseCli => Path.Combine(BuildProgram.RepositoryRoot, "tools", "supabase", "node_modules", ".bin", "supabase");
-
     [OneTimeSetUp]
     public async Task Prepare()
     {
         var runner = new CommandRunner(new RecordingLog(), new SecretRedactor());
         // The pinned CLI, installed as ./build.sh installs it (atomically, once for concurrent runs).
-        await new PinnedNpmTool("Supabase CLI", Path.Combine(BuildProgram.RepositoryRoot, "tools", "supabase"), "supabase", Path.Combine("node_modules", ".bin", "supabase"))
-            .EnsureAsync(runner, new RecordingLog(), TimeSpan.FromMinutes(10));
-
+        await StagingCase.EnsureSupabaseCliAsync(runner);
         _postgres = await ThrowawayPostgres.StartAsync(new PostgresSettings(), runner, new RecordingLog(), new SecretRedactor());
         _rehearsal = RehearsalAssembly.Shared;
     }
@@ -178,98 +174,4 @@ public sealed partial class DeployStagingRehearsalTests
         [.. record.GetProperty("steps").EnumerateArray().Single(s => s.GetProperty("name").GetString() == step).GetProperty("facts").EnumerateArray().Select(f => f.GetString())];
 
     private static string[] Steps(JsonElement record) => [.. record.GetProperty("steps").EnumerateArray().Select(s => s.GetProperty("name").GetString()!)];
-
-    /// <summary>One staging rehearsal: fake AWS, Terraform state, the staging stand-in and the database.</summary>
-    private sealed class StagingCase(DeployRehearsal rehearsal, FakeAwsServer fake, string folder, PostgresUrl database) : IAsyncDisposable
-    {
-        private PublicFrontDoor _endpoint = null!;
-
-        public FakeAwsServer Fake { get; } = fake;
-
-        /// <summary>The version whose deployment answers 503 to everything (null: every version is healthy).</summary>
-        public string? BrokenVersion { get; set; }
-
-        private string StateFile => Path.Combine(folder, "state", "staging", "terraform.tfstate");
-
-        public static async Task<StagingCase> StartAsync(DeployRehearsal rehearsal, string name, PostgresUrl database)
-        {
-            var fake = await FakeAwsServer.StartAsync();
-            fake.S3.CreateBucket(DeployRehearsal.Bucket);
-            foreach (var (package, sha) in rehearsal.CodeSha256)
-            {
-                fake.Lambda.PutFunction(new FakeFunction($"storytailor-staging-{package[(package.LastIndexOf('/') + 1)..]}") { CodeSha256 = sha });
-            }
-
-            var folder = Directory.CreateDirectory(Path.Combine(rehearsal.Workspace.Path, "cases", name)).FullName;
-            var staging = new StagingCase(rehearsal, fake, folder, database);
-            staging._endpoint = await PublicFrontDoor.StartAsync(() => staging.BrokenVersion is { } broken && staging.DeployedVersion() == broken ? null : rehearsal.Blue.BaseUrl);
-            File.WriteAllText(Path.Combine(folder, "staging.tfvars"), $"api_endpoint_override = \"{staging._endpoint.Url.AbsoluteUri.TrimEnd('/')}\"\n");
-            File.WriteAllText(Path.Combine(rehearsal.Terraform, "backend_override.tf"), $"terraform {{\n  backend \"local\" {{\n    workspace_dir = \"{Path.Combine(folder, "state")}\"\n  }}\n}}\n");
-            return staging;
-        }
-
-        public BuildRun Build(params string[] arguments) => BuildProgram.Run(rehearsal.Workspace.Path, Environment(), [.. Common(), .. arguments]);
-
-        /// <summary>Runs the build and kills it (SIGKILL) at the boundary after <paramref name="step"/>.</summary>
-        public BuildRun BuildKilledAfter(string step, params string[] arguments) =>
-            StepBoundary.KillAfter(Fake, "staging", step, kill => BuildProgram.RunUntilKilled(rehearsal.Workspace.Path, Environment(), kill, [.. Common(), .. arguments]));
-
-        private Dictionary<string, string?> Environment()
-        {
-            var environment = rehearsal.ChildEnvironment(Fake);
-            environment["SUPABASE_DB_URL_STAGING"] = database.ToString();
-            return environment;
-        }
-
-        private string[] Common() =>
-        [
-            $"--app-root={rehearsal.App}", $"--artifacts={rehearsal.Artifacts}", $"--cache-dir={rehearsal.Cache}",
-            "--terraform-backend=local", $"--terraform-var-file={Path.Combine(folder, "{workspace}.tfvars")}",
-            $"--supabase-cli={SupabaseCli}", $"--staging-url={_endpoint.Url}",
-            "--load-duration=2", "--load-vus=2", "--deploy-load-warm-up=0",
-            DeployRehearsal.RelaxedSmokeLimit,
-        ];
-
-        /// <summary>The app_version Terraform last applied to the staging workspace (null: never applied).</summary>
-        public string? DeployedVersion()
-        {
-            if (!File.Exists(StateFile))
-            {
-                return null;
-            }
-
-            using var state = JsonDocument.Parse(File.ReadAllText(StateFile));
-            return state.RootElement.TryGetProperty("outputs", out var outputs) && outputs.TryGetProperty("app_version", out var version)
-                ? version.GetProperty("value").GetString()
-                : null;
-        }
-
-        /// <summary>Migrations the Supabase CLI recorded as applied in the staging database (0 when it has no history table).</summary>
-        public async Task<int> AppliedMigrationsAsync() => (await MigrationValidator.ReadHistoryAsync(database)).Count;
-
-        /// <summary>Every file of the case's Terraform state backend with its SHA-256 (path → hash).</summary>
-        public IReadOnlyDictionary<string, string> StateFiles()
-        {
-            var root = Path.Combine(folder, "state");
-            return Directory.Exists(root)
-                ? Directory.GetFiles(root, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
-                    .ToDictionary(f => Path.GetRelativePath(root, f), f => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(f))), StringComparer.Ordinal)
-                : new Dictionary<string, string>(StringComparer.Ordinal);
-        }
-
-        /// <summary>The ledger records of staging in the fake S3 (the store of record).</summary>
-        public IReadOnlyList<JsonDocument> Ledger() =>
-            [.. Fake.S3.Keys(DeployRehearsal.Bucket).Where(k => k.StartsWith("ledger/staging/", StringComparison.Ordinal))
-                .Select(k => JsonDocument.Parse(Fake.S3.Object(DeployRehearsal.Bucket, k)!.Content))];
-
-        public async ValueTask DisposeAsync()
-        {
-            if (_endpoint is not null)
-            {
-                await _endpoint.DisposeAsync();
-            }
-
-            await Fake.DisposeAsync();
-        }
-    }
 }

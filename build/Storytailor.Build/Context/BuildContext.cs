@@ -145,6 +145,26 @@ public sealed partial class BuildContext : FrostingContext
     /// <summary>Stages a promoted artifact set makes unnecessary (Compile, Package), each with the reason it does not run.</summary>
     internal Dictionary<string, string> NotRebuilt { get; } = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// The public URL of an environment: --staging-url / --production-url (or their environment variable or cake.config
+    /// key), else the app's description (deploy.urls), else https://&lt;Domain&gt; of the environment's [Deploy.*]
+    /// settings; null when none of them says.
+    /// </summary>
+    public Uri? PublicUrl(DeploymentEnvironment environment)
+    {
+        var declared = environment == DeploymentEnvironment.Production ? App.Urls.Production : App.Urls.Staging;
+        var settings = environment == DeploymentEnvironment.Production ? Deploy.Production : Deploy.Staging;
+        return Load.UrlFor(environment) ?? declared ?? (settings is { Domain.Length: > 0 } ? new Uri($"https://{settings.Domain}") : null);
+    }
+
+    /// <summary>What SmokeTests, SecurityTests and LoadTest probe: --base-url, else the environment's public URL; neither is a usage error (exit 2).</summary>
+    public Uri TargetUrl(DeploymentEnvironment environment)
+    {
+        var name = environment == DeploymentEnvironment.Production ? "production" : "staging";
+        return Load.BaseUrl ?? PublicUrl(environment)
+            ?? throw new CakeException(ExitCodes.Usage, $"No URL to test for {name}: pass --base-url or --{name}-url, or declare deploy.urls.{name} in {AppDescriptionFile.FileName}.");
+    }
+
     public DeployOptions Deploy { get; }
 
     public StageCache Cache { get; }

@@ -24,10 +24,10 @@ public static partial class BuildParameters
         "base-url", "SmokeTests, SecurityTests, LoadTest: the deployment to test (default: --staging-url or --production-url by --environment)", string.Empty, AbsoluteHttpUrl, "url", "(by environment)");
 
     public static readonly Parameter<string> StagingUrl = new(
-        "staging-url", "Public API URL of the staging environment", "https://staging-api.storytailor.com", AbsoluteHttpUrl, "url");
+        "staging-url", "Public API URL of the staging environment (default: storytailor.yml deploy.urls.staging, else https://<Deploy.Staging Domain>)", string.Empty, AbsoluteHttpUrl, "url", "(declared)");
 
     public static readonly Parameter<string> ProductionUrl = new(
-        "production-url", "Public API URL of the production environment", "https://api.storytailor.com", AbsoluteHttpUrl, "url");
+        "production-url", "Public API URL of the production environment (default: storytailor.yml deploy.urls.production, else https://<Deploy.Production Domain>)", string.Empty, AbsoluteHttpUrl, "url", "(declared)");
 
     public static readonly Parameter<double> SmokeResponseLimit = new(
         "smoke-response-limit", "SmokeTests: each check's response must arrive within this many milliseconds", 800, Number(1, 600_000), "ms");
@@ -53,5 +53,5 @@ public static partial class BuildParameters
     private static string AbsoluteHttpUrl(string raw) =>
         raw.Length == 0 || (Uri.TryCreate(raw, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps))
             ? raw
-            : throw new FormatException($"'{raw}' is not an absolute http(s) URL, e.g. https://staging-api.storytailor.com.");
+            : throw new FormatException($"'{raw}' is not an absolute http(s) URL, e.g. https://staging-api.example.org.");
 }

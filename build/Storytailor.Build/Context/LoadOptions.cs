@@ -10,17 +10,16 @@ public sealed record LoadOptions(
     double BaselineRegressionPercent,
     string? PreviousBaseline,
     Uri? BaseUrl,
-    Uri StagingUrl,
-    Uri ProductionUrl,
+    Uri? StagingUrl,
+    Uri? ProductionUrl,
     TimeSpan SmokeResponseLimit,
     bool RequireZap,
     string? Profile,
     IReadOnlyList<string> ExtraThresholds,
     LoadOverrides Overrides)
 {
-    /// <summary>--base-url when given, else the environment's configured URL.</summary>
-    public Uri TargetUrl(DeploymentEnvironment environment) =>
-        BaseUrl ?? (environment == DeploymentEnvironment.Production ? ProductionUrl : StagingUrl);
+    /// <summary>--staging-url or --production-url by environment (from the argument, its environment variable or cake.config), or null when none is set.</summary>
+    public Uri? UrlFor(DeploymentEnvironment environment) => environment == DeploymentEnvironment.Production ? ProductionUrl : StagingUrl;
 
     /// <summary>--load-profile when given, else the profile named after the environment.</summary>
     public string ProfileFor(DeploymentEnvironment environment) =>
@@ -69,9 +68,9 @@ public sealed record LoadOptions(
                 VirtualUsers: users > 0 ? users : null));
     }
 
-    private static Uri UrlOrDefault(ParameterReader reader, Parameter<string> parameter)
+    private static Uri? UrlOrDefault(ParameterReader reader, Parameter<string> parameter)
     {
         var value = reader.Read(parameter).Trim();
-        return new Uri(value.Length == 0 ? parameter.Default : value);
+        return value.Length == 0 ? null : new Uri(value);
     }
 }

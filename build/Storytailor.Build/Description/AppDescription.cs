@@ -14,6 +14,9 @@ public sealed record AppPaths(string Terraform, string Supabase, string DataInve
 {
     public static readonly AppPaths Default = new("infrastructure/terraform", "supabase", "compliance/data-inventory.yml", "testing/load/scenarios.yml");
 
+    /// <summary>The migrations folder (relative to the app root), as messages name it.</summary>
+    public string Migrations => Supabase.TrimEnd('/') + "/migrations";
+
     /// <summary>The folder the Supabase CLI runs in (the one holding the supabase folder).</summary>
     public string SupabaseWorkdir => Path.GetDirectoryName(Supabase.TrimEnd('/')) is { Length: > 0 } parent ? parent : ".";
 }
@@ -31,6 +34,21 @@ public sealed record CoverageReport(string Path, double? Threshold);
 public sealed record TerraformContract(string VersionVariable, string ArtifactsVariable, string EndpointOutput, string FunctionsOutput)
 {
     public static readonly TerraformContract Default = new("app_version", "artifacts", "api_endpoint", "function_names");
+
+    /// <summary>Output holding the HTTP API's id (the ApiId dimension of its CloudWatch metrics).</summary>
+    public string ApiIdOutput { get; init; } = "api_id";
+
+    /// <summary>Output holding the REST API's name (the ApiName dimension).</summary>
+    public string ApiNameOutput { get; init; } = "api_name";
+
+    /// <summary>Output holding the API's stage (the Stage dimension).</summary>
+    public string ApiStageOutput { get; init; } = "api_stage";
+}
+
+/// <summary>The public URL of each environment the app declares (null: not declared).</summary>
+public sealed record EnvironmentUrls(Uri? Staging, Uri? Production)
+{
+    public static readonly EnvironmentUrls None = new(null, null);
 }
 
 /// <summary>
@@ -54,6 +72,9 @@ public sealed record AppDescription
     public TerraformContract Terraform { get; init; } = TerraformContract.Default;
 
     public ServiceChecks Checks { get; init; } = ServiceChecks.Default;
+
+    /// <summary>The environments' public URLs (deploy.urls).</summary>
+    public EnvironmentUrls Urls { get; init; } = EnvironmentUrls.None;
 
     /// <summary>Declared column values of the erasure proof's test rows: "schema.table" → column → value.</summary>
     public IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> ErasureRows { get; init; } =

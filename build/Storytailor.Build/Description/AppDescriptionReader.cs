@@ -25,6 +25,7 @@ internal static class AppDescriptionReader
             CoverageReports = CoverageReports(root["coverage"]?["reports"] as JsonArray),
             Terraform = Contract(root["terraform"]),
             Checks = Checks(root["checks"] as JsonObject),
+            Urls = new EnvironmentUrls(Url(root["deploy"]?["urls"]?["staging"]), Url(root["deploy"]?["urls"]?["production"])),
             ErasureRows = ErasureRows(root["erasure"]?["rows"] as JsonObject),
         };
     }
@@ -85,7 +86,15 @@ internal static class AppDescriptionReader
         Text(node?["variables"]?["version"], TerraformContract.Default.VersionVariable),
         Text(node?["variables"]?["artifacts"], TerraformContract.Default.ArtifactsVariable),
         Text(node?["outputs"]?["endpoint"], TerraformContract.Default.EndpointOutput),
-        Text(node?["outputs"]?["functions"], TerraformContract.Default.FunctionsOutput));
+        Text(node?["outputs"]?["functions"], TerraformContract.Default.FunctionsOutput))
+    {
+        ApiIdOutput = Text(node?["outputs"]?["api_id"], TerraformContract.Default.ApiIdOutput),
+        ApiNameOutput = Text(node?["outputs"]?["api_name"], TerraformContract.Default.ApiNameOutput),
+        ApiStageOutput = Text(node?["outputs"]?["api_stage"], TerraformContract.Default.ApiStageOutput),
+    };
+
+    private static Uri? Url(JsonNode? node) =>
+        node is JsonValue value && value.TryGetValue<string>(out var text) && Uri.TryCreate(text, UriKind.Absolute, out var uri) ? uri : null;
 
     private static Dictionary<string, IReadOnlyDictionary<string, string>> ErasureRows(JsonObject? rows)
     {
@@ -212,6 +221,7 @@ internal static class AppDescriptionReader
             ProtectedRoutes = routes,
             Cors = cors,
             RateLimit = rate,
+            ReadPath = node["read_route"]?.GetValue<string>(),
         };
     }
 }

@@ -275,7 +275,7 @@ public sealed class BlueGreenDeployment(DeploymentRuntime runtime)
     public async Task<(bool Destroyed, CleanupDecision Decision)> CleanUpOldColourAsync(DeploymentColour newColour, DateTimeOffset switchedAt, MonitoringResult? monitoring, string version, CancellationToken cancellationToken = default)
     {
         var old = runtime.Settings.ColourOf(newColour.Other());
-        var (oldApi, unknown) = StackOutputs.ApiOf(runtime.Settings, old, runtime.Stack.Outputs(old.Workspace));
+        var (oldApi, unknown) = StackOutputs.ApiOf(runtime.Settings, old, runtime.Stack.Outputs(old.Workspace), runtime.Contract);
         var decision = await runtime.Guard.DecideAsync(new CleanupRequest(newColour, switchedAt, monitoring, oldApi) { ApiUnknown = unknown }, cancellationToken).ConfigureAwait(false);
         if (!decision.MayDestroy)
         {
@@ -438,7 +438,7 @@ public sealed class BlueGreenDeployment(DeploymentRuntime runtime)
         }
 
         var target = runtime.Settings.ColourOf(colour);
-        var (api, unknown) = StackOutputs.ApiOf(runtime.Settings, target, runtime.Stack.Outputs(target.Workspace));
+        var (api, unknown) = StackOutputs.ApiOf(runtime.Settings, target, runtime.Stack.Outputs(target.Workspace), runtime.Contract);
         var plan = MonitoringPlan.For(runtime.Settings, colour, api, PublicProbe()) with
         {
             ApiUnknown = unknown,

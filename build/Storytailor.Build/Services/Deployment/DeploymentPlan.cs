@@ -86,7 +86,7 @@ public sealed class DeploymentPlan(DeploymentRuntime runtime)
         var artifacts = PlannedArtifacts(artifactsRoot, lines);
         lines.Add($"Terraform plan of {workspace}: {PlanLine(workspace, new StackVariables(version, artifacts), destroy: false)}");
         lines.AddRange(await new StagingMigrationPlan(staging, runtime.Redactor).DescribeAsync(cancellationToken).ConfigureAwait(false));
-        lines.Add($"Functions verified after apply: every function of {workspace}'s function_names output must run the artifact's CodeSha256.");
+        lines.Add($"Functions verified after apply: every function of {workspace}'s {runtime.Contract.FunctionsOutput} output must run the artifact's CodeSha256.");
         var tests = runtime.TestSettings;
         lines.Add($"Tests against {workspace}'s {runtime.Contract.EndpointOutput} output, in this order (the first failure stops the run and rolls back):");
         lines.Add($"  integration: npm run {staging.IntegrationScript} (BASE_URL = the endpoint, API_KEY = {settings.ApiKeySecret}; timeout {Durations.Format(staging.IntegrationTimeout)})");

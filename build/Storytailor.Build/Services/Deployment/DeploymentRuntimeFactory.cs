@@ -114,7 +114,7 @@ public static class DeploymentRuntimeFactory
             stack,
             new PrePromotionTests(context.BuildLog, context.Commands, context.Artifacts, context.Redactor),
             testSettings,
-            environment == DeploymentEnvironment.Production ? context.Load.ProductionUrl : context.Load.StagingUrl,
+            context.PublicUrl(environment) ?? new Uri($"https://{settings.Domain}"),
             context.Artifacts,
             context.Redactor,
             context.BuildLog,

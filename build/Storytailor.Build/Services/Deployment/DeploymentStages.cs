@@ -118,7 +118,7 @@ public sealed class DeploymentStages(DeploymentRuntime runtime)
         if (applied.Functions.Count == 0 || unknown.Count > 0)
         {
             throw new DeploymentStepException(DeploymentSteps.VerifyFunctions, applied.Functions.Count == 0
-                ? $"the workspace {applied.Workspace} has no function_names output; nothing to verify"
+                ? $"the workspace {applied.Workspace} has no {runtime.Contract.FunctionsOutput} output; nothing to verify"
                 : $"the ledger lists no artifact of {version} for the services {string.Join(", ", unknown)}");
         }
 

@@ -120,11 +120,11 @@ public sealed class PrePromotionTests(IBuildLog log, CommandRunner runner, Artif
         return new SmokeSuite(log).RunAsync(new SmokeSettings(endpoint) { ApiKey = settings.ApiKey, ResponseTimeLimit = settings.SmokeResponseLimit, Checks = settings.Checks }, cancellationToken);
     }
 
-    /// <summary>The light probe of a live URL (health routes and one read route), each monitoring sample's.</summary>
+    /// <summary>The light probe of a live URL (the declared health paths and read route), each monitoring sample's.</summary>
     public Task<SmokeResult> ProbeAsync(Uri endpoint, PrePromotionSettings settings, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        return new SmokeSuite(log).ProbeAsync(new SmokeSettings(endpoint) { ApiKey = settings.ApiKey, ResponseTimeLimit = settings.SmokeResponseLimit }, cancellationToken);
+        return new SmokeSuite(log).ProbeAsync(new SmokeSettings(endpoint) { ApiKey = settings.ApiKey, ResponseTimeLimit = settings.SmokeResponseLimit, Checks = settings.Checks }, cancellationToken);
     }
 
     /// <summary>

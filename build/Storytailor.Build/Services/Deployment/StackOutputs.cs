@@ -5,32 +5,24 @@ using Storytailor.Deploy;
 namespace Storytailor.Build.Services.Deployment;
 
 /// <summary>
-/// The Terraform outputs naming the API identity CloudWatch publishes a colour's metrics under, read by name from here
-/// only (so they can be made configurable in one place).
+/// The Terraform outputs naming the API identity CloudWatch publishes a colour's metrics under (their names are the
+/// app's Terraform contract: terraform.outputs.api_id, api_name, api_stage).
 /// </summary>
 public static class StackOutputs
 {
-    /// <summary>HTTP API id (the ApiId dimension).</summary>
-    public const string ApiId = "api_id";
-
-    /// <summary>REST API name (the ApiName dimension).</summary>
-    public const string ApiName = "api_name";
-
-    /// <summary>The API's stage (the Stage dimension).</summary>
-    public const string ApiStage = "api_stage";
-
     /// <summary>
     /// The colour's API identity from its applied stack: api_id (http) or api_name (rest) with api_stage. A REST API
     /// falls back to the colour's ApiName/Stage settings; an HTTP API has no such fallback (its id is generated).
     /// </summary>
-    public static (ApiIdentity? Api, string Why) ApiOf(DeploymentEnvironmentSettings settings, ColourTarget colour, IReadOnlyDictionary<string, JsonElement> outputs)
+    public static (ApiIdentity? Api, string Why) ApiOf(DeploymentEnvironmentSettings settings, ColourTarget colour, IReadOnlyDictionary<string, JsonElement> outputs, Description.TerraformContract? contract = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(colour);
         ArgumentNullException.ThrowIfNull(outputs);
-        var idOutput = settings.ApiType == ApiGatewayType.Http ? ApiId : ApiName;
+        contract ??= Description.TerraformContract.Default;
+        var idOutput = settings.ApiType == ApiGatewayType.Http ? contract.ApiIdOutput : contract.ApiNameOutput;
         var id = Text(outputs, idOutput);
-        var stage = Text(outputs, ApiStage);
+        var stage = Text(outputs, contract.ApiStageOutput);
         if (settings.ApiType == ApiGatewayType.Rest)
         {
             return (new ApiIdentity(ApiGatewayType.Rest, id ?? colour.ApiName, stage ?? colour.Stage), string.Empty);

@@ -20,6 +20,9 @@ public sealed record StagingSettings(string AppRoot, string SupabaseCli, string?
 
     public string MigrationsFolder => Path.Combine(SupabaseWorkdir ?? AppRoot, "supabase", "migrations");
 
+    /// <summary>The migrations folder as messages name it (the app's declared path, relative to its root).</summary>
+    public string DeclaredMigrationsFolder { get; init; } = MigrationFiles.DefaultFolder;
+
     /// <summary>supabase db push --include-seed (staging gets the seed data).</summary>
     public bool IncludeSeed { get; init; } = true;
 

@@ -12,7 +12,7 @@ public sealed class StagingMigrationPlan(StagingSettings staging, SecretRedactor
 {
     public async Task<IReadOnlyList<string>> DescribeAsync(CancellationToken cancellationToken = default)
     {
-        var files = MigrationFiles.List(staging.MigrationsFolder);
+        var files = MigrationFiles.List(staging.MigrationsFolder, staging.DeclaredMigrationsFolder);
         var names = files.Count == 0 ? "none" : string.Join(", ", files.Select(f => f.FileName));
         PostgresUrl database;
         try
@@ -21,14 +21,14 @@ public sealed class StagingMigrationPlan(StagingSettings staging, SecretRedactor
         }
         catch (DeploymentStepException ex)
         {
-            return [$"Migrations (forward-only, never reverted): {files.Count} file(s) in supabase/migrations: {names}; a real run would fail at migrations: {ex.Message}."];
+            return [$"Migrations (forward-only, never reverted): {files.Count} file(s) in {staging.DeclaredMigrationsFolder}: {names}; a real run would fail at migrations: {ex.Message}."];
         }
 
         redactor.Register(database.Password);
         var target = $"{database.Host}:{database.Port}/{database.Database}";
         return
         [
-            $"Migrations (forward-only, never reverted): supabase db push{(staging.IncludeSeed ? " --include-seed" : string.Empty)} to {target} ({staging.DatabaseUrlSecret}) with the {files.Count} file(s) of supabase/migrations: {names}.",
+            $"Migrations (forward-only, never reverted): supabase db push{(staging.IncludeSeed ? " --include-seed" : string.Empty)} to {target} ({staging.DatabaseUrlSecret}) with the {files.Count} file(s) of {staging.DeclaredMigrationsFolder}: {names}.",
             await PendingAsync(files, database, target, cancellationToken).ConfigureAwait(false),
         ];
     }

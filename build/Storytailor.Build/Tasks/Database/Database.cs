@@ -19,6 +19,7 @@ public sealed class Database : CachedAsyncStage
             .RunAsync(new DatabaseValidationSettings(context.AppRoot, context.SupabaseCli, context.DatabaseUrl, context.DefaultBranch)
             {
                 SupabaseWorkdir = context.AppPath(context.App.Paths.SupabaseWorkdir),
+                MigrationsFolder = context.App.Paths.Migrations,
                 InventoryFile = context.App.Paths.DataInventory,
                 ErasureRows = context.App.ErasureRows,
             });

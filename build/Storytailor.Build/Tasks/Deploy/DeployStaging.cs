@@ -50,6 +50,7 @@ internal sealed record StagingRun(string Version, string? GitCommit, StagingSett
         {
             IntegrationScript = context.App.Scripts.IntegrationTest,
             SupabaseWorkdir = context.AppPath(context.App.Paths.SupabaseWorkdir),
+            DeclaredMigrationsFolder = context.App.Paths.Migrations,
         });
     }
 }

@@ -18,7 +18,7 @@ public sealed class LoadTest : AsyncFrostingTask<BuildContext>
         ArgumentNullException.ThrowIfNull(context);
         var options = context.Load;
         var environment = context.DeploymentEnvironment;
-        var target = options.TargetUrl(environment);
+        var target = context.TargetUrl(environment);
         var profile = options.ProfileFor(environment);
         var apiKey = context.Variables.ApiKey(environment);
         context.Redactor.Register(apiKey);

@@ -15,7 +15,7 @@ public sealed class SecurityTests : AsyncFrostingTask<BuildContext>
     public override async Task RunAsync(BuildContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var target = context.Load.TargetUrl(context.DeploymentEnvironment);
+        var target = context.TargetUrl(context.DeploymentEnvironment);
         var zap = await TestTools.ZapAsync(context.Commands, context.Variables);
         context.BuildLog.Information($"Security tests against {target}; ZAP: {(zap is null ? "not available" : $"{zap.Kind} ({zap.Executable})")}");
 

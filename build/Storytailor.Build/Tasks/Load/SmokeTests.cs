@@ -15,7 +15,7 @@ public sealed class SmokeTests : AsyncFrostingTask<BuildContext>
     {
         ArgumentNullException.ThrowIfNull(context);
         var environment = context.DeploymentEnvironment;
-        var target = context.Load.TargetUrl(environment);
+        var target = context.TargetUrl(environment);
         var secret = LoadOptions.ApiKeySecret(environment);
         var apiKey = context.Variables.ApiKey(environment);
         context.Redactor.Register(apiKey);
