@@ -150,6 +150,9 @@ public sealed partial class BuildContext : FrostingContext
 
     public StageCache Cache { get; }
 
+    /// <summary>The run state of the DeployProduction in progress, shared by its stages (null before AcquireDeploymentLock and in dry runs).</summary>
+    public Services.Deployment.ProductionRun? ProductionRun { get; set; }
+
     /// <summary>Keys of stages that run now, recorded as passed when they succeed (see TaskLifetime).</summary>
     internal Dictionary<string, string> PendingCacheKeys { get; } = new(StringComparer.OrdinalIgnoreCase);
 

@@ -43,7 +43,7 @@ public sealed class DeploymentPlan(DeploymentRuntime runtime)
         return lines;
     }
 
-    public async Task<IReadOnlyList<string>> DescribeRollbackAsync(BlueGreenDeployment deployment, string? toVersion, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<string>> DescribeRollbackAsync(OnCallRollback deployment, string? toVersion, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(deployment);
         var settings = runtime.Settings;

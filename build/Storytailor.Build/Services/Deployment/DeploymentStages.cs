@@ -129,6 +129,53 @@ public sealed class DeploymentStages(DeploymentRuntime runtime)
             : throw new DeploymentStepException(DeploymentSteps.VerifyFunctions, $"{applied.Workspace} does not run {version}: {string.Join("; ", result.Failures)}");
     }
 
+    /// <summary>Invokes every function of the workspace once with a warm-up event; one that fails or errors fails the step.</summary>
+    public async Task<StepResult<int>> WarmUpAsync(AppliedStack applied, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(applied);
+        var facts = new List<string>();
+        foreach (var function in applied.Functions.Values.Order(StringComparer.Ordinal))
+        {
+            InvocationResult invocation;
+            try
+            {
+                invocation = await runtime.Functions.InvokeAsync(function, "{\"warmup\":true}", cancellationToken).ConfigureAwait(false);
+            }
+            catch (AwsServiceException ex)
+            {
+                throw new DeploymentStepException(DeploymentSteps.Warmup, $"{function} could not be invoked: {ex.Message}");
+            }
+
+            if (!invocation.Succeeded)
+            {
+                throw new DeploymentStepException(DeploymentSteps.Warmup, $"{function} answered the warm-up with status {invocation.StatusCode}{(invocation.FunctionError is null ? string.Empty : $", error {invocation.FunctionError}")}");
+            }
+
+            facts.Add($"{function} warmed up (status {invocation.StatusCode})");
+        }
+
+        return new StepResult<int>(facts.Count, facts);
+    }
+
+    /// <summary>The pre-promotion tests (smoke, load, security) against a colour's own endpoint, as the ledger's tests step.</summary>
+    public Task<PrePromotionResult> TestColourAsync(LedgerSession session, DeploymentColour colour, Uri endpoint, CancellationToken cancellationToken) =>
+        StepAsync(session, DeploymentSteps.Tests, async () =>
+        {
+            var result = await runtime.Tests.RunAsync(endpoint, runtime.TestSettings, cancellationToken).ConfigureAwait(false);
+            return result.Passed
+                ? new StepResult<PrePromotionResult>(result, result.Facts)
+                : throw new DeploymentStepException(DeploymentSteps.Tests, $"pre-promotion tests of {colour.Name()} ({endpoint}) failed: {string.Join("; ", result.Failures)}") { Data = { ["facts"] = result.Facts } };
+        }, cancellationToken);
+
+    /// <summary>Points the public record to a colour and waits for INSYNC; a switch that does not complete fails the switch step.</summary>
+    public async Task<StepResult<SwitchResult>> SwitchAsync(DeploymentColour to, string comment, CancellationToken cancellationToken)
+    {
+        var result = await runtime.Planner.SwitchAsync(to, comment, cancellationToken).ConfigureAwait(false);
+        return result.Succeeded
+            ? new StepResult<SwitchResult>(result, result.Facts)
+            : throw new DeploymentStepException(DeploymentSteps.Switch, result.Message);
+    }
+
     /// <summary>Runs one step between BeginStep and EndStep of the ledger; a failure is recorded with its facts and rethrown as the step's failure.</summary>
     public async Task<T> StepAsync<T>(LedgerSession session, string step, Func<Task<StepResult<T>>> run, CancellationToken cancellationToken)
     {
