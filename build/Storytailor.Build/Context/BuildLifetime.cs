@@ -22,9 +22,9 @@ public sealed class BuildLifetime : FrostingLifetime<BuildContext>
 
         ArgumentNullException.ThrowIfNull(info);
         Tasks.Preflight.Tools.EnsureFor(context, info.TasksToExecute.Select(t => t.Name));
-        Tasks.Deploy.ReleaseTagGate.EnsureFor(context);
+        Services.Deployment.ReleaseTagGate.EnsureFor(context);
         Directory.CreateDirectory(context.ArtifactsDirectory);
-        Tasks.Deploy.DeploymentDryRun.PrintIfRequested(context);
+        Services.Deployment.DeploymentDryRun.PrintIfRequested(context);
     }
 
     public override void Teardown(BuildContext context, ITeardownContext info)

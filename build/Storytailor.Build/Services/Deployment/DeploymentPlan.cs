@@ -63,6 +63,7 @@ public sealed class DeploymentPlan(DeploymentRuntime runtime)
                 : $"{target.Name()} ({workspace}) was cleaned up: deploy {toVersion ?? last!.PreviousVersion} to it, then pre-promotion tests.");
             lines.Add($"DNS change: {runtime.Planner.DescribeSwitch(live, target)}");
             lines.Add($"Then: smoke checks against {runtime.PublicUrl}.");
+            lines.Add("Migrations are not reverted: the database keeps every migration applied since.");
         }
 
         return lines;

@@ -26,7 +26,7 @@ public sealed class OwnedDeploymentRuntime(DeploymentRuntime runtime, IEnumerabl
 /// <summary>Builds the runtime of a blue/green target from the build context: settings, secrets, AWS, Terraform, tests.</summary>
 public static class DeploymentRuntimeFactory
 {
-    public static OwnedDeploymentRuntime Create(BuildContext context, DeploymentEnvironment environment)
+    public static OwnedDeploymentRuntime Create(BuildContext context, DeploymentEnvironment environment, bool readOnly = false)
     {
         ArgumentNullException.ThrowIfNull(context);
         var settings = context.Deploy.SettingsFor(environment);
@@ -75,7 +75,7 @@ public static class DeploymentRuntimeFactory
             backend,
             context.Deploy.TerraformVarFile)
         {
-            ReadOnly = context.Deploy.DryRun,
+            ReadOnly = readOnly || context.Deploy.DryRun,
             Contract = context.App.Terraform,
         };
 

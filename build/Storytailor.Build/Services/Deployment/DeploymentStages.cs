@@ -31,6 +31,30 @@ public sealed class DeploymentStages(DeploymentRuntime runtime)
             : null;
     }
 
+    /// <summary>--force-unlock when asked, then the environment's lock: the lock held, or the report of a refused run.</summary>
+    public async Task<(DeploymentLockInfo? Held, DeploymentReport? Refused)> AcquireAsync(DeploymentRequest request, string version, CancellationToken cancellationToken)
+    {
+        if (await ForceUnlockAsync(request, cancellationToken).ConfigureAwait(false) is { } refusedUnlock)
+        {
+            return (null, refusedUnlock);
+        }
+
+        return await TakeLockAsync(request, version, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Opens the run's ledger record; with the ledger store out of sync the run does not start (the record is closed Failed, nothing changed).</summary>
+    public async Task<(LedgerSession? Session, DeploymentReport? Refused)> OpenLedgerAsync(DeploymentStart start, CancellationToken cancellationToken)
+    {
+        var session = await runtime.Ledger.StartAsync(start, cancellationToken).ConfigureAwait(false);
+        if (session.StoreInSync)
+        {
+            return (session, null);
+        }
+
+        await session.CloseAsync(DeploymentOutcome.Failed, "the ledger store is unavailable; a deployment does not start without its audit trail", cancellationToken).ConfigureAwait(false);
+        return (null, new DeploymentReport(false, DeploymentOutcome.Failed, "The ledger store is unavailable: the deployment did not start (nothing changed).") { LedgerKey = session.Key, Refused = true });
+    }
+
     /// <summary>Takes the environment's lock for this run; a lock held by another run refuses it, naming the holder.</summary>
     public async Task<(DeploymentLockInfo? Held, DeploymentReport? Refused)> TakeLockAsync(DeploymentRequest request, string version, CancellationToken cancellationToken)
     {

@@ -74,7 +74,7 @@ public sealed class OnCallRollback(DeploymentRuntime runtime)
             }
 
             await _stages.NotifyAsync(DeploymentEvent.RolledBack, request with { Version = last.Version }, live.Colour, target, runtime.Time.GetUtcNow() - started, reason, session.Id, cancellationToken).ConfigureAwait(false);
-            return new DeploymentReport(true, DeploymentOutcome.RolledBack, $"Rolled back: {settings.Domain} points to {target.Name()} again (smoke checks pass); ledger {session.Key}.") { LedgerKey = session.Key };
+            return new DeploymentReport(true, DeploymentOutcome.RolledBack, $"Rolled back: {settings.Domain} points to {target.Name()} again (smoke checks pass); migrations are not reverted (the database keeps every migration applied since); ledger {session.Key}.") { LedgerKey = session.Key };
         }
         catch (DeploymentStepException ex) when (session is not null)
         {

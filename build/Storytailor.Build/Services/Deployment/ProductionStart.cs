@@ -16,16 +16,10 @@ public sealed class ProductionStart(DeploymentRuntime runtime)
     {
         ArgumentNullException.ThrowIfNull(run);
         var request = run.Request;
-        if (await _stages.ForceUnlockAsync(request, cancellationToken).ConfigureAwait(false) is { } refusedUnlock)
+        var (acquired, refused) = await _stages.AcquireAsync(request, request.Version, cancellationToken).ConfigureAwait(false);
+        if (acquired is not { } held)
         {
-            run.Report = refusedUnlock;
-            return;
-        }
-
-        var taken = await _stages.TakeLockAsync(request, request.Version, cancellationToken).ConfigureAwait(false);
-        if (taken.Held is not { } held)
-        {
-            run.Report = taken.Refused;
+            run.Report = refused;
             return;
         }
 
@@ -58,7 +52,7 @@ public sealed class ProductionStart(DeploymentRuntime runtime)
         run.Idle = live.Idle;
         var previous = await runtime.Ledger.LatestSuccessfulAsync(settings.Name, cancellationToken: cancellationToken).ConfigureAwait(false);
         run.OldVersion = previous?.Version ?? request.Version;
-        var session = await runtime.Ledger.StartAsync(new DeploymentStart(settings.Name, request.Version, request.Trigger)
+        var (opened, unavailable) = await _stages.OpenLedgerAsync(new DeploymentStart(settings.Name, request.Version, request.Trigger)
         {
             GitCommit = request.GitCommit,
             SkipTests = request.SkipTests,
@@ -67,10 +61,9 @@ public sealed class ProductionStart(DeploymentRuntime runtime)
             ColourAfter = run.Idle,
             PreviousVersion = previous?.Version,
         }, cancellationToken).ConfigureAwait(false);
-        if (!session.StoreInSync)
+        if (opened is not { } session)
         {
-            await session.CloseAsync(DeploymentOutcome.Failed, "the ledger store is unavailable; a deployment does not start without its audit trail", cancellationToken).ConfigureAwait(false);
-            run.Report = new DeploymentReport(false, DeploymentOutcome.Failed, "The ledger store is unavailable: the deployment did not start (nothing changed).") { LedgerKey = session.Key, Refused = true };
+            run.Report = unavailable;
             return;
         }
 
