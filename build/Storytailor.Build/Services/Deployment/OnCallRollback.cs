@@ -44,20 +44,7 @@ public sealed class OnCallRollback(DeploymentRuntime runtime)
         {
             var stackExists = IsDeployed(settings.ColourOf(target).Workspace) && last!.Step(DeploymentSteps.Cleanup)?.Outcome != StepOutcome.Succeeded;
             var version = request.ToVersion ?? last!.PreviousVersion ?? "unknown";
-            session = await runtime.Ledger.StartAsync(new DeploymentStart(settings.Name, stackExists ? version : request.ToVersion ?? version, request.Trigger)
-            {
-                Kind = DeploymentKind.Rollback,
-                ColourBefore = live.Colour,
-                ColourAfter = target,
-                PreviousVersion = last!.Version,
-            }, cancellationToken).ConfigureAwait(false);
-            await session.RecordStepAsync(DeploymentSteps.Preflight, StepOutcome.Succeeded,
-            [
-                $"lock {held.LockId} held by {held.Owner}",
-                live.Describe(),
-                $"rolling back deployment {last.Id} of {last.Version}: back to {target.Name()}",
-                stackExists ? $"{target.Name()} ({settings.ColourOf(target).Workspace}) still exists: switching the record back" : $"{target.Name()} was cleaned up: deploying {version} to it first",
-            ], cancellationToken).ConfigureAwait(false);
+            session = await OpenRecordAsync(request, live, last!, target, held, stackExists, version, cancellationToken).ConfigureAwait(false);
 
             if (!stackExists)
             {
@@ -66,7 +53,7 @@ public sealed class OnCallRollback(DeploymentRuntime runtime)
 
             await SwitchBackAsync(session, live, target, cancellationToken).ConfigureAwait(false);
 
-            var reason = $"on-call rollback of {last.Version} to {target.Name()}";
+            var reason = $"on-call rollback of {last!.Version} to {target.Name()}";
             await session.CloseAsync(DeploymentOutcome.RolledBack, reason, cancellationToken).ConfigureAwait(false);
             if (unfinished is not null)
             {
@@ -85,6 +72,27 @@ public sealed class OnCallRollback(DeploymentRuntime runtime)
         {
             await runtime.Lock.ReleaseAsync(held.LockId, CancellationToken.None).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>The rollback's own ledger record, with the facts it starts from.</summary>
+    private async Task<LedgerSession> OpenRecordAsync(DeploymentRequest request, LiveColour live, DeploymentRecord last, DeploymentColour target, DeploymentLockInfo held, bool stackExists, string version, CancellationToken cancellationToken)
+    {
+        var settings = runtime.Settings;
+        var session = await runtime.Ledger.StartAsync(new DeploymentStart(settings.Name, stackExists ? version : request.ToVersion ?? version, request.Trigger)
+        {
+            Kind = DeploymentKind.Rollback,
+            ColourBefore = live.Colour,
+            ColourAfter = target,
+            PreviousVersion = last.Version,
+        }, cancellationToken).ConfigureAwait(false);
+        await session.RecordStepAsync(DeploymentSteps.Preflight, StepOutcome.Succeeded,
+        [
+            $"lock {held.LockId} held by {held.Owner}",
+            live.Describe(),
+            $"rolling back deployment {last.Id} of {last.Version}: back to {target.Name()}",
+            stackExists ? $"{target.Name()} ({settings.ColourOf(target).Workspace}) still exists: switching the record back" : $"{target.Name()} was cleaned up: deploying {version} to it first",
+        ], cancellationToken).ConfigureAwait(false);
+        return session;
     }
 
     /// <summary>The rollback target was cleaned up: the version it ran (its artifacts from the ledger) is applied to it again, verified, warmed up and tested.</summary>
