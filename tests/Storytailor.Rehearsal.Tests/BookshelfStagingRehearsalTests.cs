@@ -55,7 +55,7 @@ public sealed class BookshelfStagingRehearsalTests
         Assert.That(_rehearsal.CodeSha256.Keys.Order(StringComparer.Ordinal), Is.EqualTo(new[] { "@bookshelf/catalog", "@bookshelf/notify", "@bookshelf/orders" }), "the manifest packages the services only");
         var record = staging.Ledger().Single().RootElement;
         Assert.That(record.GetProperty("outcome").GetString(), Is.EqualTo("Succeeded"));
-        Assert.That(Steps(record), Is.EqualTo(StagingDeployment.Steps));
+        Assert.That(Steps(record), Is.EqualTo(StagingStages.Steps));
         Assert.That(staging.DeployedVersion(), Is.EqualTo("v2.3.0"), "the fixture's release variable, read back from its release output");
 
         var uploaded = staging.Fake.S3.Keys(DeployRehearsal.Bucket).Where(k => k.EndsWith(".zip", StringComparison.Ordinal)).ToList();
@@ -78,9 +78,9 @@ public sealed class BookshelfStagingRehearsalTests
 
         Assert.That(Facts(record, DeploymentSteps.Migrations), Has.Some.Contains("applied 2 migration(s)"));
         Assert.That(await staging.AppliedMigrationsAsync(), Is.EqualTo(2));
-        Assert.That(Facts(record, StagingDeployment.IntegrationTests), Has.Some.StartsWith("npm run test:e2e against "));
-        Assert.That(Facts(record, StagingDeployment.LoadTest), Has.Some.StartsWith("load 'staging':"));
-        Assert.That(Facts(record, StagingDeployment.SecurityProbes), Has.Some.StartsWith("security: "));
+        Assert.That(Facts(record, StagingStages.IntegrationTests), Has.Some.StartsWith("npm run test:e2e against "));
+        Assert.That(Facts(record, StagingStages.LoadTest), Has.Some.StartsWith("load 'staging':"));
+        Assert.That(Facts(record, StagingStages.SecurityProbes), Has.Some.StartsWith("security: "));
         using var smoke = JsonDocument.Parse(File.ReadAllText(Path.Combine(_rehearsal.Artifacts, "deploy", "smoke-staging.json")));
         Assert.That(smoke.RootElement.GetProperty("checks").EnumerateArray().Select(c => c.GetProperty("name").GetString()),
             Is.EqualTo(new[] { "health /catalog/health", "health /orders/health", "health /notify/health", "rate limiting" }), "the fixture's own checks: no CORS, API Gateway's throttling");

@@ -49,7 +49,7 @@ public sealed class DeployCleanupGuardTests
     public async Task Cleanup_is_refused_while_the_record_points_to_the_old_colour()
     {
         _fake.Route53.PutRecord(Zone, new FakeRecordSet(Domain, "CNAME", ["blue-api.guard.test"], 1));
-        var deployment = new BlueGreenDeployment(Runtime());
+        var deployment = new ReleaseStages(Runtime());
 
         var (destroyed, decision) = await deployment.CleanUpOldColourAsync(DeploymentColour.Green, DateTimeOffset.UtcNow.AddMinutes(-10), PassedMonitoring(), "v1.0.0");
 
@@ -64,7 +64,7 @@ public sealed class DeployCleanupGuardTests
         _fake.Route53.PutRecord(Zone, new FakeRecordSet(Domain, "CNAME", ["green-api.guard.test"], 1));
         // Blue served traffic before the switch (ten minutes ago) and none since: its request count is where the build looks.
         _fake.CloudWatch.Publish("AWS/ApiGateway", "Count", new Dictionary<string, string> { ["ApiId"] = "blue-api-id", ["Stage"] = "v1" }, DateTimeOffset.UtcNow.AddMinutes(-12), 40);
-        var deployment = new BlueGreenDeployment(Runtime());
+        var deployment = new ReleaseStages(Runtime());
 
         var (destroyed, _) = await deployment.CleanUpOldColourAsync(DeploymentColour.Green, DateTimeOffset.UtcNow.AddMinutes(-10), PassedMonitoring(), "v1.0.0");
 

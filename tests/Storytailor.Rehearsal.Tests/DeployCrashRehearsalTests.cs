@@ -54,6 +54,10 @@ public sealed partial class DeployProductionRehearsalTests
             var closed = records.Single(r => r.GetProperty("outcome").GetString() == "Failed");
             Assert.That(closed.GetProperty("reason").GetString(), Does.Contain("interrupted before the switch"));
             Assert.That(records.Count(r => r.GetProperty("outcome").GetString() == "Succeeded"), Is.EqualTo(1));
+            if (tests.Length > 0)
+            {
+                Assert.That(again.Output, Does.Contain("Skipped TestIdleColour: --skip-tests: rehearsal of a lost runner"), "the report says why the stage did not run");
+            }
         }
         else
         {
@@ -67,6 +71,8 @@ public sealed partial class DeployProductionRehearsalTests
             {
                 Assert.That(steps, Does.Contain("resume"));
                 Assert.That(again.Output, Does.Contain($"Resuming deployment").And.Contain(step == DeploymentSteps.Switch ? "at 'monitoring'" : "at 'cleanup'"));
+                var id = record.GetProperty("id").GetString();
+                Assert.That(again.Output, Does.Contain($"Skipped SwitchTraffic: resumed deployment {id}: done by the earlier run"), "the stages before the resume are skipped with the reason");
             }
         }
     }

@@ -39,6 +39,10 @@ public sealed partial class DeployProductionRehearsalTests
         Assert.That(record.GetProperty("colourAfter").GetString(), Is.EqualTo("Green"));
         Assert.That(Steps(record), Is.EqualTo(new[] { "preflight", "upload", "apply", "verify-functions", "warmup", "tests", "switch", "monitoring", "cleanup" }));
         Assert.That(rehearsal.Fake.S3.Keys(DeployRehearsal.Bucket).Where(k => k.StartsWith("locks/", StringComparison.Ordinal)), Is.Empty, "lock released");
+        foreach (var stage in new[] { "AcquireDeploymentLock", "UploadArtifacts", "DeployIdleColour", "VerifyFunctions", "WarmUp", "TestIdleColour", "SwitchTraffic", "MonitorRelease", "CleanupOldColour", "DeployProduction" })
+        {
+            Assert.That(run.Output, Does.Match($@"(?m)^\s*{stage}\s+\d\d:\d\d:\d\d\S*\s+Succeeded"), $"the task report lists {stage} with its duration");
+        }
     }
 
     [Test]
@@ -177,6 +181,15 @@ public sealed partial class DeployProductionRehearsalTests
         Assert.That(planned.Output, Does.Match(@"Terraform plan of prod-green \(green\): Plan: \d+ to add"));
         Assert.That(rehearsal.StateOf("prod-green"), Is.Empty, "terraform only planned");
         Assert.That(rehearsal.Fake.MutatingRequests, Is.Empty);
+
+        // The plan as a target of its own (what stock Cake.Frosting runs): the same plan, still reads only.
+        var target = rehearsal.Build("--target=PlanProduction", "--tag=v1.1.0");
+        Assert.That(target.ExitCode, Is.EqualTo(0), target.ToString());
+        Assert.That(target.Output, Does.Contain("DNS change: UPSERT api.rehearsal.test CNAME blue-api.rehearsal.test → green-api.rehearsal.test"));
+        Assert.That(target.Output, Does.Match(@"Terraform plan of prod-green \(green\): Plan: \d+ to add"));
+        Assert.That(rehearsal.StateOf("prod-green"), Is.Empty, "terraform only planned");
+        Assert.That(rehearsal.Fake.MutatingRequests, Is.Empty, string.Join(", ", rehearsal.Fake.MutatingRequests.Select(r => r.Operation)));
+        Assert.That(rehearsal.Ledger(), Is.Empty, "no ledger record");
     }
 
     [Test]

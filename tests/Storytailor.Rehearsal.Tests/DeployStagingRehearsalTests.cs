@@ -52,7 +52,7 @@ public sealed partial class DeployStagingRehearsalTests
         var record = staging.Ledger().Single().RootElement;
         Assert.That(record.GetProperty("outcome").GetString(), Is.EqualTo("Succeeded"));
         Assert.That(record.GetProperty("version").GetString(), Does.StartWith("0.0.0-"), "no --tag: a pre-release version");
-        Assert.That(Steps(record), Is.EqualTo(StagingDeployment.Steps));
+        Assert.That(Steps(record), Is.EqualTo(StagingStages.Steps));
         Assert.That(staging.DeployedVersion(), Is.EqualTo(record.GetProperty("version").GetString()), "Terraform applied that version to the staging workspace");
         Assert.That(await staging.AppliedMigrationsAsync(), Is.EqualTo(Directory.GetFiles(Path.Combine(_rehearsal.App, "supabase", "migrations"), "*.sql").Length));
         Assert.That(Facts(record, "load-test"), Has.Some.StartsWith("load 'staging':"), "the staging profile (shortened by --load-duration/--load-vus)");

@@ -169,6 +169,12 @@ public sealed partial class BuildContext : FrostingContext
 
     public StageCache Cache { get; }
 
+    /// <summary>The run state of the DeployProduction in progress, shared by its stages (null before AcquireDeploymentLock and in dry runs).</summary>
+    public Services.Deployment.ProductionRun? ProductionRun { get; set; }
+
+    /// <summary>The run state of the DeployStaging in progress, shared by its stages (null before AcquireStagingLock and in dry runs).</summary>
+    public Services.Deployment.StagingRun? StagingRun { get; set; }
+
     /// <summary>Keys of stages that run now, recorded as passed when they succeed (see TaskLifetime).</summary>
     internal Dictionary<string, string> PendingCacheKeys { get; } = new(StringComparer.OrdinalIgnoreCase);
 

@@ -22,10 +22,10 @@ public sealed class BuildLifetime : FrostingLifetime<BuildContext>
 
         ArgumentNullException.ThrowIfNull(info);
         Services.Tools.ToolPreparation.EnsureFor(context, info.TasksToExecute.Select(t => t.Name));
-        Tasks.Deploy.ReleaseTagGate.EnsureFor(context);
+        Services.Deployment.ReleaseTagGate.EnsureFor(context);
         Directory.CreateDirectory(context.ArtifactsDirectory);
-        Tasks.Deploy.ArtifactSourceGate.ResolveFor(context, [.. info.TasksToExecute.Select(t => t.Name)]);
-        Tasks.Deploy.DeploymentDryRun.PrintIfRequested(context);
+        Services.Deployment.ArtifactSourceGate.ResolveFor(context, [.. info.TasksToExecute.Select(t => t.Name)]);
+        Services.Deployment.DeploymentDryRun.PrintIfRequested(context);
     }
 
     public override void Teardown(BuildContext context, ITeardownContext info)

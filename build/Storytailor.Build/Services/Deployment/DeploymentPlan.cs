@@ -44,7 +44,7 @@ public sealed class DeploymentPlan(DeploymentRuntime runtime)
         return lines;
     }
 
-    public async Task<IReadOnlyList<string>> DescribeRollbackAsync(BlueGreenDeployment deployment, string? toVersion, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<string>> DescribeRollbackAsync(OnCallRollback deployment, string? toVersion, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(deployment);
         var settings = runtime.Settings;
@@ -64,6 +64,7 @@ public sealed class DeploymentPlan(DeploymentRuntime runtime)
                 : $"{target.Name()} ({workspace}) was cleaned up: deploy {toVersion ?? last!.PreviousVersion} to it, then pre-promotion tests.");
             lines.Add($"DNS change: {runtime.Planner.DescribeSwitch(live, target)}");
             lines.Add($"Then: smoke checks against {runtime.PublicUrl}.");
+            lines.Add("Migrations are not reverted: the database keeps every migration applied since.");
         }
 
         return lines;

@@ -26,7 +26,7 @@ public sealed class OwnedDeploymentRuntime(DeploymentRuntime runtime, IEnumerabl
 /// <summary>Builds the runtime of a blue/green target from the build context: settings, secrets, AWS, Terraform, tests.</summary>
 public static class DeploymentRuntimeFactory
 {
-    public static OwnedDeploymentRuntime Create(BuildContext context, DeploymentEnvironment environment)
+    public static OwnedDeploymentRuntime Create(BuildContext context, DeploymentEnvironment environment, bool readOnly = false)
     {
         ArgumentNullException.ThrowIfNull(context);
         var settings = context.Deploy.SettingsFor(environment);
@@ -62,39 +62,8 @@ public static class DeploymentRuntimeFactory
         }
 
         owned.Add(factory);
-        var backend = new StackBackend(
-            context.Deploy.TerraformBackend,
-            context.Deploy.TerraformBackend == "s3" ? Secret("TERRAFORM_STATE_BUCKET") : null,
-            context.Deploy.TerraformStateKey,
-            factory.Region);
-        var terraform = new TerraformTool(context.FileSystem, context.Environment, context.ProcessRunner, context.Tools, context.BuildLog, context.Redactor);
-        var stack = new TerraformWorkspaceStack(
-            terraform,
-            context.AppPath(context.App.Paths.Terraform),
-            context.Artifacts.PathOf(Path.Combine("deploy", "plans")),
-            backend,
-            context.Deploy.TerraformVarFile)
-        {
-            ReadOnly = context.Deploy.DryRun,
-            Contract = context.App.Terraform,
-        };
-
-        var path = variables.GetValueOrDefault("PATH");
-        var zap = ZapLocator.FindAsync(context.Commands, ExecutableSearch.OnPath("zap-baseline.py", path), ExecutableSearch.OnPath("zap.sh", path), ExecutableSearch.OnPath("docker", path)).GetAwaiter().GetResult();
-        var overrides = context.Load.Overrides;
-        var testSettings = new PrePromotionSettings(context.AppRoot, context.Load.ProfileFor(environment))
-        {
-            LoadOverrides = context.Deploy.LoadWarmUp is { } warmUp ? overrides with { WarmUp = warmUp } : overrides,
-            ExtraThresholds = context.Load.ExtraThresholds,
-            ApiKey = string.IsNullOrWhiteSpace(apiKey) ? null : apiKey,
-            SmokeResponseLimit = context.Load.SmokeResponseLimit,
-            Zap = zap,
-            RequireZap = context.Load.RequireZap,
-            ZapWorkDirectory = Directory.CreateDirectory(context.Artifacts.PathOf("security")).FullName,
-            K6Executable = ExecutableSearch.OnPath("k6", path),
-            ScenarioFile = context.App.Paths.LoadScenarios,
-            Checks = context.App.Checks,
-        };
+        var stack = WorkspaceStackFor(context, factory, readOnly, Secret);
+        var testSettings = TestSettingsFor(context, environment, variables, apiKey);
 
         SlackNotifier? slack = null;
         if (variables.GetValueOrDefault("SLACK_WEBHOOK_URL") is { Length: > 0 } webhook && Uri.TryCreate(webhook, UriKind.Absolute, out var webhookUri))
@@ -148,6 +117,51 @@ public static class DeploymentRuntimeFactory
         {
             throw new CakeException(ExitCodes.Usage, $"{stage}: {ex.Message}");
         }
+    }
+
+    /// <summary>The Terraform workspaces of the app's configuration, on the S3 state bucket or the configuration's own backend.</summary>
+    private static TerraformWorkspaceStack WorkspaceStackFor(BuildContext context, AwsClientFactory factory, bool readOnly, Func<string, string> secret)
+    {
+        var backend = new StackBackend(
+            context.Deploy.TerraformBackend,
+            context.Deploy.TerraformBackend == "s3" ? secret("TERRAFORM_STATE_BUCKET") : null,
+            context.Deploy.TerraformStateKey,
+            factory.Region);
+        var terraform = new TerraformTool(context.FileSystem, context.Environment, context.ProcessRunner, context.Tools, context.BuildLog, context.Redactor);
+        var stack = new TerraformWorkspaceStack(
+            terraform,
+            context.AppPath(context.App.Paths.Terraform),
+            context.Artifacts.PathOf(Path.Combine("deploy", "plans")),
+            backend,
+            context.Deploy.TerraformVarFile)
+        {
+            ReadOnly = readOnly || context.Deploy.DryRun,
+            Contract = context.App.Terraform,
+        };
+
+        return stack;
+    }
+
+    /// <summary>The pre-promotion tests' settings: the environment's load profile and overrides, the API key, ZAP and k6 when present.</summary>
+    private static PrePromotionSettings TestSettingsFor(BuildContext context, DeploymentEnvironment environment, IReadOnlyDictionary<string, string?> variables, string? apiKey)
+    {
+        var path = variables.GetValueOrDefault("PATH");
+        var zap = ZapLocator.FindAsync(context.Commands, ExecutableSearch.OnPath("zap-baseline.py", path), ExecutableSearch.OnPath("zap.sh", path), ExecutableSearch.OnPath("docker", path)).GetAwaiter().GetResult();
+        var overrides = context.Load.Overrides;
+        return new PrePromotionSettings(context.AppRoot, context.Load.ProfileFor(environment))
+        {
+            LoadOverrides = context.Deploy.LoadWarmUp is { } warmUp ? overrides with { WarmUp = warmUp } : overrides,
+            ExtraThresholds = context.Load.ExtraThresholds,
+            ApiKey = string.IsNullOrWhiteSpace(apiKey) ? null : apiKey,
+            SmokeResponseLimit = context.Load.SmokeResponseLimit,
+            Zap = zap,
+            RequireZap = context.Load.RequireZap,
+            ZapWorkDirectory = Directory.CreateDirectory(context.Artifacts.PathOf("security")).FullName,
+            K6Executable = ExecutableSearch.OnPath("k6", path),
+            ScenarioFile = context.App.Paths.LoadScenarios,
+            Checks = context.App.Checks,
+        };
+
     }
 
     /// <summary>Who and what started this run (GitHub's environment when present).</summary>

@@ -31,6 +31,30 @@ public sealed class DeploymentStages(DeploymentRuntime runtime)
             : null;
     }
 
+    /// <summary>--force-unlock when asked, then the environment's lock: the lock held, or the report of a refused run.</summary>
+    public async Task<(DeploymentLockInfo? Held, DeploymentReport? Refused)> AcquireAsync(DeploymentRequest request, string version, CancellationToken cancellationToken)
+    {
+        if (await ForceUnlockAsync(request, cancellationToken).ConfigureAwait(false) is { } refusedUnlock)
+        {
+            return (null, refusedUnlock);
+        }
+
+        return await TakeLockAsync(request, version, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Opens the run's ledger record; with the ledger store out of sync the run does not start (the record is closed Failed, nothing changed).</summary>
+    public async Task<(LedgerSession? Session, DeploymentReport? Refused)> OpenLedgerAsync(DeploymentStart start, CancellationToken cancellationToken)
+    {
+        var session = await runtime.Ledger.StartAsync(start, cancellationToken).ConfigureAwait(false);
+        if (session.StoreInSync)
+        {
+            return (session, null);
+        }
+
+        await session.CloseAsync(DeploymentOutcome.Failed, "the ledger store is unavailable; a deployment does not start without its audit trail", cancellationToken).ConfigureAwait(false);
+        return (null, new DeploymentReport(false, DeploymentOutcome.Failed, "The ledger store is unavailable: the deployment did not start (nothing changed).") { LedgerKey = session.Key, Refused = true });
+    }
+
     /// <summary>Takes the environment's lock for this run; a lock held by another run refuses it, naming the holder.</summary>
     public async Task<(DeploymentLockInfo? Held, DeploymentReport? Refused)> TakeLockAsync(DeploymentRequest request, string version, CancellationToken cancellationToken)
     {
@@ -127,6 +151,53 @@ public sealed class DeploymentStages(DeploymentRuntime runtime)
         return result.Passed
             ? new StepResult<FunctionVerificationResult>(result, [.. result.Functions.Select(f => f.Message)])
             : throw new DeploymentStepException(DeploymentSteps.VerifyFunctions, $"{applied.Workspace} does not run {version}: {string.Join("; ", result.Failures)}");
+    }
+
+    /// <summary>Invokes every function of the workspace once with a warm-up event; one that fails or errors fails the step.</summary>
+    public async Task<StepResult<int>> WarmUpAsync(AppliedStack applied, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(applied);
+        var facts = new List<string>();
+        foreach (var function in applied.Functions.Values.Order(StringComparer.Ordinal))
+        {
+            InvocationResult invocation;
+            try
+            {
+                invocation = await runtime.Functions.InvokeAsync(function, "{\"warmup\":true}", cancellationToken).ConfigureAwait(false);
+            }
+            catch (AwsServiceException ex)
+            {
+                throw new DeploymentStepException(DeploymentSteps.Warmup, $"{function} could not be invoked: {ex.Message}");
+            }
+
+            if (!invocation.Succeeded)
+            {
+                throw new DeploymentStepException(DeploymentSteps.Warmup, $"{function} answered the warm-up with status {invocation.StatusCode}{(invocation.FunctionError is null ? string.Empty : $", error {invocation.FunctionError}")}");
+            }
+
+            facts.Add($"{function} warmed up (status {invocation.StatusCode})");
+        }
+
+        return new StepResult<int>(facts.Count, facts);
+    }
+
+    /// <summary>The pre-promotion tests (smoke, load, security) against a colour's own endpoint, as the ledger's tests step.</summary>
+    public Task<PrePromotionResult> TestColourAsync(LedgerSession session, DeploymentColour colour, Uri endpoint, CancellationToken cancellationToken) =>
+        StepAsync(session, DeploymentSteps.Tests, async () =>
+        {
+            var result = await runtime.Tests.RunAsync(endpoint, runtime.TestSettings, cancellationToken).ConfigureAwait(false);
+            return result.Passed
+                ? new StepResult<PrePromotionResult>(result, result.Facts)
+                : throw new DeploymentStepException(DeploymentSteps.Tests, $"pre-promotion tests of {colour.Name()} ({endpoint}) failed: {string.Join("; ", result.Failures)}") { Data = { ["facts"] = result.Facts } };
+        }, cancellationToken);
+
+    /// <summary>Points the public record to a colour and waits for INSYNC; a switch that does not complete fails the switch step.</summary>
+    public async Task<StepResult<SwitchResult>> SwitchAsync(DeploymentColour to, string comment, CancellationToken cancellationToken)
+    {
+        var result = await runtime.Planner.SwitchAsync(to, comment, cancellationToken).ConfigureAwait(false);
+        return result.Succeeded
+            ? new StepResult<SwitchResult>(result, result.Facts)
+            : throw new DeploymentStepException(DeploymentSteps.Switch, result.Message);
     }
 
     /// <summary>Runs one step between BeginStep and EndStep of the ledger; a failure is recorded with its facts and rethrown as the step's failure.</summary>

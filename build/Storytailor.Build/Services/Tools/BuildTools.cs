@@ -62,6 +62,9 @@ public static class BuildTools
         ["DeployStaging"] = [Terraform, SupabaseCli, Node, Git],
         ["DeployProduction"] = [Terraform, Git],
         ["Rollback"] = [Terraform],
+        ["PlanStaging"] = [Terraform, SupabaseCli, Git],
+        ["PlanProduction"] = [Terraform, Git],
+        ["PlanRollback"] = [Terraform],
         ["Tools"] = [.. All],
     };
 

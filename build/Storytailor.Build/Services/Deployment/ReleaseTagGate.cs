@@ -1,9 +1,8 @@
 using Cake.Core;
 using Cake.Frosting;
 using Storytailor.Build.Context;
-using Storytailor.Build.Services.Deployment;
 
-namespace Storytailor.Build.Tasks.Deploy;
+namespace Storytailor.Build.Services.Deployment;
 
 /// <summary>Before the first task of DeployProduction (dry runs included): HEAD must be the commit the tag names (exit 2 otherwise).</summary>
 public static class ReleaseTagGate
@@ -11,9 +10,19 @@ public static class ReleaseTagGate
     public static void EnsureFor(BuildContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        if (!context.Targets.Contains("DeployProduction", StringComparer.OrdinalIgnoreCase) || context.ReleaseVersion is not { } tag)
+        if (context.Targets.Contains("DeployProduction", StringComparer.OrdinalIgnoreCase))
         {
-            return; // no tag: DeployProduction's own parameter check stops the run
+            Ensure(context);
+        }
+    }
+
+    /// <summary>With a tag: HEAD must be its commit (exit 2 otherwise). Without: nothing to check (DeployProduction's own parameter check stops the run).</summary>
+    public static void Ensure(BuildContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (context.ReleaseVersion is not { } tag)
+        {
+            return;
         }
 
         try

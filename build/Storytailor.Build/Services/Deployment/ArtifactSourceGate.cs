@@ -3,36 +3,39 @@ using Storytailor.Aws;
 using Storytailor.Build.Services.Stages;
 using Storytailor.Build.Context;
 using Storytailor.Build.Secrets;
-using Storytailor.Build.Services.Deployment;
 using Storytailor.Deploy;
 
-namespace Storytailor.Build.Tasks.Deploy;
+namespace Storytailor.Build.Services.Deployment;
 
 /// <summary>
-/// Before the first task of DeployStaging or DeployProduction (dry runs included): finds the artifact set Ci published
+/// Before the first task of DeployStaging or DeployProduction (dry runs and PlanStaging/PlanProduction included): finds the artifact set Ci published
 /// for the checked-out commit. When there is one, Compile and Package do not run (the deployment downloads it); when
 /// there is none, they build the artifacts and the log says so. DeployProduction refuses a set that has not passed
 /// staging unless --skip-tests (exit 1, before any side effect); a dry run prints that instead.
 /// </summary>
 public static class ArtifactSourceGate
 {
+    private const string PlanProduction = "PlanProduction";
+    private const string PlanStaging = "PlanStaging";
+
     public static void ResolveFor(BuildContext context, IReadOnlyCollection<string> tasks)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(tasks);
-        var production = context.Targets.Contains(SecretCatalog.DeployProduction, StringComparer.OrdinalIgnoreCase);
-        var staging = context.Targets.Contains(SecretCatalog.DeployStaging, StringComparer.OrdinalIgnoreCase);
+        var production = context.Targets.Any(t => t.Equals(SecretCatalog.DeployProduction, StringComparison.OrdinalIgnoreCase) || t.Equals(PlanProduction, StringComparison.OrdinalIgnoreCase));
+        var staging = context.Targets.Any(t => t.Equals(SecretCatalog.DeployStaging, StringComparison.OrdinalIgnoreCase) || t.Equals(PlanStaging, StringComparison.OrdinalIgnoreCase));
+        var planOnly = context.Deploy.DryRun || context.Targets.Any(t => t.Equals(PlanProduction, StringComparison.OrdinalIgnoreCase) || t.Equals(PlanStaging, StringComparison.OrdinalIgnoreCase));
         if (!production && !staging || production && staging || production && context.ReleaseVersion is null)
         {
             return; // no deployment (or both at once, which deploy different things): nothing to resolve; no tag: DeployProduction's own check stops the run
         }
 
-        if (SecretPreflight.Problem(context.Targets, context.DeploymentEnvironment, context.Environment.GetEnvironmentVariable) is not null)
+        var target = production ? SecretCatalog.DeployProduction : SecretCatalog.DeployStaging;
+        if (SecretPreflight.Problem([target], context.DeploymentEnvironment, context.Environment.GetEnvironmentVariable) is not null)
         {
-            return; // Preflight (or the dry run) names every missing secret before anything else runs
+            return; // Preflight (or the plan) names every missing secret before anything else runs
         }
 
-        var target = production ? SecretCatalog.DeployProduction : SecretCatalog.DeployStaging;
         var (factory, store, bucket) = DeploymentRuntimeFactory.OpenArtifactStore(context, target);
         ArtifactSource source;
         using (factory)
@@ -67,7 +70,7 @@ public static class ArtifactSourceGate
             }
         }
 
-        if (production && !context.Deploy.DryRun && source.ProductionRefusal(context.SkipTests) is { } refusal)
+        if (production && !planOnly && source.ProductionRefusal(context.SkipTests) is { } refusal)
         {
             throw StageFailure.Because($"DeployProduction refused: {refusal}");
         }

@@ -1,0 +1,16 @@
+using Cake.Frosting;
+using Storytailor.Build.Context;
+using Storytailor.Build.Services.Deployment;
+
+namespace Storytailor.Build.Tasks.Deploy;
+
+[TaskName("PlanStaging")]
+[TaskDescription("Prints what DeployStaging would do, from reads only (the dry run on any Cake host)")]
+public sealed class PlanStaging : FrostingTask<BuildContext>
+{
+    public override void Run(BuildContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        DeploymentDryRun.Print(context, DeploymentDryRun.DeployStaging);
+    }
+}
