@@ -31,7 +31,7 @@ internal sealed record CommandLine(
     [
         ("target", "t", "Target task to run (repeatable). Default: Default"),
         ("verbosity", "v", "quiet, minimal, normal, verbose or diagnostic. Default: normal"),
-        ("dry-run", null, "Show what would run, run nothing (also --dryrun, --whatif)"),
+        ("dryrun", null, "Show what would run, run nothing (also --dry-run, --whatif)"),
         ("exclusive", "e", "Run the target without its dependencies"),
         ("skip", null, "Comma-separated tasks to skip; their dependents still run"),
         ("tree", null, "Print the dependency tree of the target"),
@@ -50,9 +50,9 @@ internal sealed record CommandLine(
         ["w"] = "working",
         ["h"] = "help",
         ["?"] = "help",
-        ["dryrun"] = "dry-run",
-        ["whatif"] = "dry-run",
-        ["noop"] = "dry-run",
+        ["dry-run"] = "dryrun",
+        ["whatif"] = "dryrun",
+        ["noop"] = "dryrun",
         ["descriptions"] = "description",
         ["showdescription"] = "description",
         ["showtree"] = "tree",
@@ -60,7 +60,7 @@ internal sealed record CommandLine(
 
     private static readonly HashSet<string> Flags = new(StringComparer.OrdinalIgnoreCase)
     {
-        "dry-run", "exclusive", "tree", "description", "version", "info", "help",
+        "dryrun", "exclusive", "tree", "description", "version", "info", "help",
     };
 
     public static CommandLine Parse(IEnumerable<string> args)
@@ -125,7 +125,7 @@ internal sealed record CommandLine(
                 case "exclusive":
                     exclusive = ParseFlag(token, value);
                     break;
-                case "dry-run":
+                case "dryrun":
                     mode = ParseFlag(token, value) ? Pick(mode, HostMode.DryRun) : mode;
                     break;
                 case "tree":
@@ -175,7 +175,7 @@ internal sealed record CommandLine(
 
     private static string Describe(HostMode mode) => mode switch
     {
-        HostMode.DryRun => "dry-run",
+        HostMode.DryRun => "dryrun",
         _ => mode.ToString().ToLowerInvariant(),
     };
 
