@@ -3,11 +3,13 @@ using System.Text.RegularExpressions;
 
 namespace Storytailor.Database;
 
-/// <summary>A statement that destroys data or structure, found in a migration.</summary>
+/// <summary>A statement that destroys data or structure, or breaks code still using the old schema, found in a migration.</summary>
 public sealed record DestructiveStatement(int Line, string Kind, string Statement);
 
 /// <summary>
-/// Finds destructive statements in migration SQL. Comments and quoted strings are ignored;
+/// Finds destructive statements in migration SQL: drops, TRUNCATE, DELETE without WHERE, and the changes code still
+/// running against the old schema cannot live with (rename of a table or column, column type change, a new NOT NULL
+/// without a default). Comments and quoted strings are ignored;
 /// bodies in dollar quotes (DO blocks, functions) are read as SQL, since they run too.
 /// A migration may allow them with <c>-- migration:allow-destructive &lt;reason&gt;</c>.
 /// </summary>
@@ -74,21 +76,82 @@ public static partial class DestructiveStatements
                 foreach (var action in TopLevelParts(text[(text.IndexOf("TABLE", StringComparison.OrdinalIgnoreCase) + 5)..]))
                 {
                     // The first part starts with the table name: "public.t DROP COLUMN c".
-                    var trimmed = action.Trim();
-                    var dropAt = Regex.Match(trimmed, @"(?:^|\s)(DROP\b.*)$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
-                    if (!dropAt.Success || Regex.IsMatch(trimmed, @"\bALTER\b.*\bDROP\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant))
+                    if (AlterAction(action.Trim()) is { } kind)
                     {
-                        continue; // ALTER COLUMN c DROP DEFAULT / DROP NOT NULL keep the data
+                        found.Add(new DestructiveStatement(line, kind, shown));
                     }
-
-                    var kind = DropAction().Match(dropAt.Groups[1].Value).Groups["what"].Value.ToUpperInvariant();
-                    found.Add(new DestructiveStatement(line, "ALTER TABLE ... DROP " + (kind.Length == 0 ? "COLUMN" : kind), shown));
                 }
             }
         }
 
         return found;
     }
+
+    /// <summary>
+    /// What one action of ALTER TABLE breaks for code still running against the old schema (null: nothing): a dropped
+    /// column or constraint, a renamed table or column, a changed column type, a new NOT NULL the old code does not fill.
+    /// </summary>
+    private static string? AlterAction(string action)
+    {
+        var dropAt = DropInAction().Match(action);
+        if (dropAt.Success && !AlterColumnDrop().IsMatch(action))
+        {
+            var kind = DropAction().Match(dropAt.Groups[1].Value).Groups["what"].Value.ToUpperInvariant();
+            return "ALTER TABLE ... DROP " + (kind.Length == 0 ? "COLUMN" : kind);
+        }
+
+        if (RenameTable().IsMatch(action))
+        {
+            return "ALTER TABLE ... RENAME TO (table rename)";
+        }
+
+        if (RenameColumn().IsMatch(action))
+        {
+            return "ALTER TABLE ... RENAME COLUMN";
+        }
+
+        if (ColumnType().IsMatch(action))
+        {
+            return "ALTER COLUMN ... TYPE (type change)";
+        }
+
+        if (SetNotNull().IsMatch(action))
+        {
+            return "ALTER COLUMN ... SET NOT NULL";
+        }
+
+        return AddColumn().IsMatch(action) && NotNull().IsMatch(action) && !DefaultOrGenerated().IsMatch(action)
+            ? "ADD COLUMN ... NOT NULL without DEFAULT"
+            : null;
+    }
+
+    [GeneratedRegex(@"(?:^|\s)(DROP\b.*)$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Singleline)]
+    private static partial Regex DropInAction();
+
+    // ALTER COLUMN c DROP DEFAULT / DROP NOT NULL / DROP IDENTITY keep the data.
+    [GeneratedRegex(@"\bALTER\b.*\bDROP\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Singleline)]
+    private static partial Regex AlterColumnDrop();
+
+    [GeneratedRegex(@"(?:^|\s)RENAME\s+TO\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex RenameTable();
+
+    [GeneratedRegex(@"(?:^|\s)RENAME\s+(?!CONSTRAINT\b)\S+\s+", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex RenameColumn();
+
+    [GeneratedRegex(@"(?:^|\s)ALTER\s+(?:COLUMN\s+)?\S+\s+(?:SET\s+DATA\s+)?TYPE\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex ColumnType();
+
+    [GeneratedRegex(@"(?:^|\s)ALTER\s+(?:COLUMN\s+)?\S+\s+SET\s+NOT\s+NULL\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex SetNotNull();
+
+    [GeneratedRegex(@"(?:^|\s)ADD\s+(?!CONSTRAINT\b|PRIMARY\b|UNIQUE\b|CHECK\b|FOREIGN\b|EXCLUDE\b)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex AddColumn();
+
+    [GeneratedRegex(@"\bNOT\s+NULL\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex NotNull();
+
+    [GeneratedRegex(@"\b(?:DEFAULT|GENERATED)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex DefaultOrGenerated();
 
     /// <summary>The statements of a script with the line each starts on; comments and strings blanked out.</summary>
     internal static IEnumerable<(int Line, string Statement)> Statements(string sql)

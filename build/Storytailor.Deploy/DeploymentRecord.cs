@@ -46,7 +46,7 @@ public static class DeploymentSteps
     public const string Resume = "resume";
 
     /// <summary>Steps of a blue/green production deployment, in order.</summary>
-    public static IReadOnlyList<string> Production { get; } = [Preflight, Upload, Apply, VerifyFunctions, Warmup, Tests, Switch, Monitoring, Cleanup];
+    public static IReadOnlyList<string> Production { get; } = [Preflight, Upload, Migrations, Apply, VerifyFunctions, Warmup, Tests, Switch, Monitoring, Cleanup];
 
     /// <summary>Steps of a staging deployment, in order.</summary>
     public static IReadOnlyList<string> Staging { get; } = [Preflight, Upload, Apply, Migrations, VerifyFunctions, Tests];

@@ -51,6 +51,9 @@ public sealed class EnvironmentVariables
     /// <summary>The staging database URL for migrations (supabase db push), trimmed.</summary>
     public string? StagingDatabaseUrl => Value("SUPABASE_DB_URL_STAGING")?.Trim();
 
+    /// <summary>The production database URL for DeployProduction's migrations (supabase db push), trimmed.</summary>
+    public string? ProductionDatabaseUrl => Value("SUPABASE_DB_URL_PRODUCTION")?.Trim();
+
     /// <summary>The API key the smoke and load tests of an environment send.</summary>
     public string? ApiKey(DeploymentEnvironment environment) => Value(LoadOptions.ApiKeySecret(environment));
 }

@@ -56,6 +56,7 @@ public static class SecretCatalog
         new("SUPABASE_SERVICE_KEY_PROD", "Production service role key", [DeployProduction, Rollback], ProductionOnly, SecretNeed.Required),
         new("SUPABASE_PROJECT_REF_PROD", "Production project reference", [DeployProduction, Rollback], ProductionOnly, SecretNeed.Required),
         new("SUPABASE_DB_URL_STAGING", "Staging database URL (postgresql://...) for migrations with supabase db push", [DeployStaging], StagingOnly, SecretNeed.Required),
+        new("SUPABASE_DB_URL_PRODUCTION", "Production database URL (postgresql://...) for migrations with supabase db push", [DeployProduction], ProductionOnly, SecretNeed.Required),
         new("SUPABASE_ACCESS_TOKEN", "Supabase CLI access token (migrations)", [DeployStaging, DeployProduction], Any, SecretNeed.Required),
 
         new("OPENAI_API_KEY", "OpenAI API key", Deployments, Any, SecretNeed.Required),

@@ -56,7 +56,8 @@ public static class DeploymentDryRun
         {
             using var owned = DeploymentRuntimeFactory.Create(context, DeploymentEnvironment.Production, readOnly: true);
             var load = PrePromotionTests.DescribeLoad(owned.Runtime.TestSettings);
-            var lines = new DeploymentPlan(owned.Runtime).DescribeDeploymentAsync(context.ReleaseVersion ?? "(no --tag)", context.ArtifactSource?.Folder ?? context.ArtifactsDirectory, context.SkipTests, context.SkipTestsReason, load).GetAwaiter().GetResult();
+            var migrations = ProductionMigrationPlan.DescribeAsync(MigrationTarget.Production(context), context.Redactor).GetAwaiter().GetResult();
+            var lines = new DeploymentPlan(owned.Runtime).DescribeDeploymentAsync(context.ReleaseVersion ?? "(no --tag)", context.ArtifactSource?.Folder ?? context.ArtifactsDirectory, context.SkipTests, context.SkipTestsReason, load, migrations).GetAwaiter().GetResult();
             return [.. lines.Take(1), .. ArtifactLines(context, production: true), .. lines.Skip(1)];
         }
 

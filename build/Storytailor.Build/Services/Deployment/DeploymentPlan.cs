@@ -13,7 +13,7 @@ namespace Storytailor.Build.Services.Deployment;
 /// </summary>
 public sealed class DeploymentPlan(DeploymentRuntime runtime)
 {
-    public async Task<IReadOnlyList<string>> DescribeDeploymentAsync(string version, string artifactsRoot, bool skipTests, string? skipReason, string loadDescription, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<string>> DescribeDeploymentAsync(string version, string artifactsRoot, bool skipTests, string? skipReason, string loadDescription, IReadOnlyList<string>? migrations = null, CancellationToken cancellationToken = default)
     {
         var settings = runtime.Settings;
         var lines = new List<string> { $"DRY RUN: DeployProduction of {version} to '{settings.Name}' ({settings.Domain}); nothing is changed." };
@@ -22,6 +22,7 @@ public sealed class DeploymentPlan(DeploymentRuntime runtime)
         var idle = live.Idle;
         lines.Add(live.IsFirstDeployment ? $"Colours: {live.Describe()}." : $"Colours: {live.Describe()}.");
         var artifacts = PlannedArtifacts(artifactsRoot, lines);
+        lines.AddRange(migrations ?? []);
         lines.Add($"Terraform plan of {settings.ColourOf(idle).Workspace} ({idle.Name()}): {PlanLine(settings.ColourOf(idle).Workspace, new StackVariables(version, artifacts), destroy: false)}");
         lines.Add($"Functions verified after apply (CodeSha256 = artifact's), then warmed up: {string.Join(", ", settings.ColourOf(idle).Functions)}.");
         lines.Add(skipTests
@@ -64,7 +65,7 @@ public sealed class DeploymentPlan(DeploymentRuntime runtime)
                 : $"{target.Name()} ({workspace}) was cleaned up: deploy {toVersion ?? last!.PreviousVersion} to it, then pre-promotion tests.");
             lines.Add($"DNS change: {runtime.Planner.DescribeSwitch(live, target)}");
             lines.Add($"Then: smoke checks against {runtime.PublicUrl}.");
-            lines.Add("Migrations are not reverted: the database keeps every migration applied since.");
+            lines.Add($"Then: {MigrationFacts.NotReverted(MigrationFacts.AppliedBy(last))} (the database keeps every migration applied since).");
         }
 
         return lines;

@@ -53,7 +53,8 @@ public sealed class OnCallRollback(DeploymentRuntime runtime)
 
             await SwitchBackAsync(session, live, target, cancellationToken).ConfigureAwait(false);
 
-            var reason = $"on-call rollback of {last!.Version} to {target.Name()}";
+            var notReverted = MigrationFacts.NotReverted(MigrationFacts.AppliedBy(last));
+            var reason = $"on-call rollback of {last!.Version} to {target.Name()}; {notReverted}";
             await session.CloseAsync(DeploymentOutcome.RolledBack, reason, cancellationToken).ConfigureAwait(false);
             if (unfinished is not null)
             {
@@ -61,7 +62,7 @@ public sealed class OnCallRollback(DeploymentRuntime runtime)
             }
 
             await _stages.NotifyAsync(DeploymentEvent.RolledBack, request with { Version = last.Version }, live.Colour, target, runtime.Time.GetUtcNow() - started, reason, session.Id, cancellationToken).ConfigureAwait(false);
-            return new DeploymentReport(true, DeploymentOutcome.RolledBack, $"Rolled back: {settings.Domain} points to {target.Name()} again (smoke checks pass); migrations are not reverted (the database keeps every migration applied since); ledger {session.Key}.") { LedgerKey = session.Key };
+            return new DeploymentReport(true, DeploymentOutcome.RolledBack, $"Rolled back: {settings.Domain} points to {target.Name()} again (smoke checks pass); {notReverted} (the database keeps every migration applied since); ledger {session.Key}.") { LedgerKey = session.Key };
         }
         catch (DeploymentStepException ex) when (session is not null)
         {

@@ -41,6 +41,9 @@ public sealed class ProductionRun(DeploymentRuntime runtime, DeploymentRequest r
 
     public IReadOnlyDictionary<string, StackArtifact> Artifacts { get; set; } = new Dictionary<string, StackArtifact>();
 
+    /// <summary>The migration files this run applied to the production database (never reverted).</summary>
+    public IReadOnlyList<string> AppliedMigrations { get; set; } = [];
+
     public AppliedStack? Applied { get; set; }
 
     /// <summary>Alarms already in ALARM before the switch (reported by the monitoring, not counted).</summary>

@@ -74,7 +74,8 @@ public sealed class ReleaseStages(DeploymentRuntime runtime)
         await session.BeginStepAsync(DeploymentSteps.Rollback, cancellationToken).ConfigureAwait(false);
         var switched = await runtime.Planner.SwitchAsync(back, $"automatic rollback: {idle.Name()} -> {back.Name()}", cancellationToken).ConfigureAwait(false);
         var smoke = switched.Succeeded ? await runtime.Tests.SmokeAsync(runtime.PublicUrl, runtime.TestSettings, cancellationToken).ConfigureAwait(false) : null;
-        var facts = new List<string>(switched.Facts) { why };
+        var notReverted = MigrationFacts.NotReverted(run.Resumed is { } resumed ? MigrationFacts.AppliedBy(resumed.Record) : run.AppliedMigrations);
+        var facts = new List<string>(switched.Facts) { why, notReverted };
         if (smoke is not null)
         {
             facts.Add(smoke.Passed ? $"smoke against {runtime.PublicUrl} on {back.Name()}: {smoke.Checks.Count} checks passed" : $"smoke on {back.Name()} FAILED: {string.Join("; ", smoke.Failures)}");
@@ -85,7 +86,7 @@ public sealed class ReleaseStages(DeploymentRuntime runtime)
         var reason = ok ? $"automatic rollback to {back.Name()}: {why}" : $"automatic rollback to {back.Name()} did not complete ({switched.Message}); {why}";
         await session.CloseAsync(ok ? DeploymentOutcome.RolledBack : DeploymentOutcome.Failed, reason, cancellationToken).ConfigureAwait(false);
         await _stages.NotifyAsync(DeploymentEvent.RolledBack, run.Request, run.Before, idle, runtime.Time.GetUtcNow() - run.StartedAt, reason, session.Id, cancellationToken).ConfigureAwait(false);
-        return new DeploymentReport(false, ok ? DeploymentOutcome.RolledBack : DeploymentOutcome.Failed, $"Rolled back: {reason} (ledger {session.Key}).") { LedgerKey = session.Key };
+        return new DeploymentReport(false, ok ? DeploymentOutcome.RolledBack : DeploymentOutcome.Failed, $"Rolled back: {reason}; {notReverted} (ledger {session.Key}).") { LedgerKey = session.Key };
     }
 
     /// <summary>After 2 × TTL since the switch, the old colour is destroyed when the cleanup guard allows; a failed destroy is reported, not fatal.</summary>
@@ -193,6 +194,11 @@ public sealed class ReleaseStages(DeploymentRuntime runtime)
 
         await _stages.NotifyAsync(DeploymentEvent.Failed, run.Request, run.Before, run.Idle, runtime.Time.GetUtcNow() - run.StartedAt, reason, session.Id, cancellationToken).ConfigureAwait(false);
         var live = run.Before is null ? "there is still no live colour" : $"the live colour is still {run.Before.Value.Name()}";
+        if (run.AppliedMigrations.Count > 0)
+        {
+            live += "; " + MigrationFacts.NotReverted(run.AppliedMigrations);
+        }
+
         run.Report = new DeploymentReport(false, DeploymentOutcome.Failed, $"The deployment of {run.Request.Version} to {run.Idle.Name()} failed at '{step}': {failure.Message} ({live}; ledger {session.Key}).") { LedgerKey = session.Key };
         return run.Report;
     }

@@ -7,7 +7,7 @@ namespace Storytailor.Build.Tasks.Deploy;
 
 [TaskName("DeployIdleColour")]
 [TaskDescription("Terraform plan and apply of the idle colour's workspace with the uploaded artifacts")]
-[IsDependentOn(typeof(UploadArtifacts))]
+[IsDependentOn(typeof(MigrateProductionDatabase))]
 public sealed class DeployIdleColour : ProductionStage
 {
     protected override string Step => DeploymentSteps.Apply;
