@@ -6,7 +6,7 @@ public sealed class DeploymentGraphTests
     private static readonly string[] ProductionStages =
     [
         "DeployProduction", "CleanupOldColour", "MonitorRelease", "SwitchTraffic", "TestIdleColour", "WarmUp",
-        "VerifyFunctions", "DeployIdleColour", "UploadArtifacts", "AcquireDeploymentLock", "Preflight", "Package",
+        "VerifyFunctions", "DeployIdleColour", "MigrateProductionDatabase", "UploadArtifacts", "AcquireDeploymentLock", "Preflight", "Package",
     ];
 
     [Test]

@@ -35,7 +35,7 @@ public sealed class BookshelfProductionRehearsalTests
         Assert.That(rehearsal.StateOf("prod-green"), Is.EquivalentTo(Services.Select(s => $"terraform_data.service[\"{s}\"]")), "green holds the three services' stand-ins");
         var record = rehearsal.Ledger().Single().RootElement;
         Assert.That(record.GetProperty("outcome").GetString(), Is.EqualTo("Succeeded"));
-        Assert.That(Steps(record), Is.EqualTo(new[] { "preflight", "upload", "apply", "verify-functions", "warmup", "tests", "switch", "monitoring", "cleanup" }));
+        Assert.That(Steps(record), Is.EqualTo(new[] { "preflight", "upload", "migrations", "apply", "verify-functions", "warmup", "tests", "switch", "monitoring", "cleanup" }));
 
         var verified = Facts(record, DeploymentSteps.VerifyFunctions);
         Assert.That(verified, Has.Length.EqualTo(3));

@@ -11,10 +11,11 @@ namespace Storytailor.Rehearsal.Tests;
 /// </summary>
 public sealed partial class DeployProductionRehearsalTests
 {
-    private static readonly string[] BeforeTheSwitch = [DeploymentSteps.Preflight, DeploymentSteps.Upload, DeploymentSteps.Apply, DeploymentSteps.VerifyFunctions, DeploymentSteps.Warmup, DeploymentSteps.Tests];
+    private static readonly string[] BeforeTheSwitch = [DeploymentSteps.Preflight, DeploymentSteps.Upload, DeploymentSteps.Migrations, DeploymentSteps.Apply, DeploymentSteps.VerifyFunctions, DeploymentSteps.Warmup, DeploymentSteps.Tests];
 
     [TestCase(DeploymentSteps.Preflight)]
     [TestCase(DeploymentSteps.Upload)]
+    [TestCase(DeploymentSteps.Migrations)]
     [TestCase(DeploymentSteps.Apply)]
     [TestCase(DeploymentSteps.VerifyFunctions)]
     [TestCase(DeploymentSteps.Warmup)]

@@ -147,7 +147,7 @@ public sealed partial class DeployProductionRehearsalTests
         Assert.That(run.Output, Does.Contain("Ledger: the store was unavailable"));
         var record = rehearsal.Ledger().Single().RootElement;
         Assert.That(record.GetProperty("outcome").GetString(), Is.EqualTo("Succeeded"));
-        Assert.That(Steps(record), Is.EqualTo(new[] { "preflight", "upload", "apply", "verify-functions", "warmup", "tests", "switch", "monitoring", "cleanup" }), "no step lost");
+        Assert.That(Steps(record), Is.EqualTo(new[] { "preflight", "upload", "migrations", "apply", "verify-functions", "warmup", "tests", "switch", "monitoring", "cleanup" }), "no step lost");
         Assert.That(record.GetProperty("warnings").EnumerateArray().Select(w => w.GetString()), Has.Some.Contains("the store was unavailable"));
     }
 

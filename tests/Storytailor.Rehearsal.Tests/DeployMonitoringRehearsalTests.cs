@@ -34,6 +34,8 @@ public sealed class DeployMonitoringRehearsalTests
         var record = rehearsal.Ledger().Single().RootElement;
         Assert.That(record.GetProperty("outcome").GetString(), Is.EqualTo("RolledBack"));
         Assert.That(record.GetProperty("reason").GetString(), Does.Contain("metrics are not where the build looks"));
+        Assert.That(run.Output, Does.Contain("database migrations are not reverted: 20240101000000_users.sql,"), "the automatic rollback names the migrations this release applied");
+        Assert.That(Facts(record, "rollback"), Has.Some.StartsWith("database migrations are not reverted: 20240101000000_users.sql,"));
         Assert.That(Steps(record), Does.Not.Contain("cleanup"));
         Assert.That(Facts(record, "monitoring"), Has.Some.Contains("requests no data (0 points; limit > 0; rule: breaching after 2 samples"));
     }

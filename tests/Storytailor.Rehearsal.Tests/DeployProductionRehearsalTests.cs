@@ -37,9 +37,9 @@ public sealed partial class DeployProductionRehearsalTests
         Assert.That(record.GetProperty("outcome").GetString(), Is.EqualTo("Succeeded"));
         Assert.That(record.GetProperty("colourBefore").GetString(), Is.EqualTo("Blue"));
         Assert.That(record.GetProperty("colourAfter").GetString(), Is.EqualTo("Green"));
-        Assert.That(Steps(record), Is.EqualTo(new[] { "preflight", "upload", "apply", "verify-functions", "warmup", "tests", "switch", "monitoring", "cleanup" }));
+        Assert.That(Steps(record), Is.EqualTo(new[] { "preflight", "upload", "migrations", "apply", "verify-functions", "warmup", "tests", "switch", "monitoring", "cleanup" }));
         Assert.That(rehearsal.Fake.S3.Keys(DeployRehearsal.Bucket).Where(k => k.StartsWith("locks/", StringComparison.Ordinal)), Is.Empty, "lock released");
-        foreach (var stage in new[] { "AcquireDeploymentLock", "UploadArtifacts", "DeployIdleColour", "VerifyFunctions", "WarmUp", "TestIdleColour", "SwitchTraffic", "MonitorRelease", "CleanupOldColour", "DeployProduction" })
+        foreach (var stage in new[] { "AcquireDeploymentLock", "UploadArtifacts", "MigrateProductionDatabase", "DeployIdleColour", "VerifyFunctions", "WarmUp", "TestIdleColour", "SwitchTraffic", "MonitorRelease", "CleanupOldColour", "DeployProduction" })
         {
             Assert.That(run.Output, Does.Match($@"(?m)^\s*{stage}\s+\d\d:\d\d:\d\d\S*\s+Succeeded"), $"the task report lists {stage} with its duration");
         }
@@ -210,6 +210,8 @@ public sealed partial class DeployProductionRehearsalTests
         Assert.That(dryRun.ExitCode, Is.EqualTo(0), dryRun.ToString());
         Assert.That(dryRun.Output, Does.Contain("DNS change: UPSERT api.rehearsal.test CNAME green-api.rehearsal.test → blue-api.rehearsal.test"));
         Assert.That(rehearsal.RecordTarget, Is.EqualTo(DeployRehearsal.GreenEndpoint), "the dry run changed nothing");
+        var notReverted = $"database migrations are not reverted: {string.Join(", ", ExampleMigrations)}";
+        Assert.That(dryRun.Output, Does.Contain(notReverted), "the migrations v1.1.0 applied");
 
         rehearsal.FrontDoor.StartClient();
         var first = rehearsal.Build("--target=Rollback", "--environment=production");
@@ -217,12 +219,13 @@ public sealed partial class DeployProductionRehearsalTests
         await rehearsal.FrontDoor.StopClientAsync();
 
         Assert.That(first.ExitCode, Is.EqualTo(0), first.ToString());
-        Assert.That(first.Output, Does.Contain("points to blue again (smoke checks pass)"));
+        Assert.That(first.Output, Does.Contain("points to blue again (smoke checks pass)").And.Contain(notReverted));
         Assert.That(second.ExitCode, Is.EqualTo(0), second.ToString());
         Assert.That(second.Output, Does.Contain("nothing to do"));
         Assert.That(rehearsal.RecordTarget, Is.EqualTo(DeployRehearsal.BlueEndpoint));
         Assert.That(rehearsal.FrontDoor.ClientFailures, Is.Zero, string.Join("; ", rehearsal.FrontDoor.FailureSamples));
         Assert.That(rehearsal.Ledger().Select(r => r.RootElement.GetProperty("outcome").GetString()), Is.EquivalentTo(new[] { "Succeeded", "RolledBack" }));
+        Assert.That(rehearsal.Ledger().Select(r => r.RootElement).Single(r => r.GetProperty("kind").GetString() == "Rollback").GetProperty("reason").GetString(), Does.Contain(notReverted));
     }
 
     [Test]

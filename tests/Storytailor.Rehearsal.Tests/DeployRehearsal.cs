@@ -9,8 +9,10 @@ using Microsoft.Extensions.Logging;
 using Storytailor.Build.Context;
 using Storytailor.Build.Description;
 using Storytailor.Build.Secrets;
+using Storytailor.Build.Services.Deployment;
 using Storytailor.Build.Tests;
 using Storytailor.Core;
+using Storytailor.Database;
 using Storytailor.FakeAws;
 using Storytailor.Load;
 
@@ -157,6 +159,11 @@ public sealed class DeployRehearsal : IAsyncDisposable
 
     public RehearsalColour Green { get; private set; } = null!;
 
+    /// <summary>The PostgreSQL every case's production database lives in (one database per case, CREATE DATABASE).</summary>
+    public ThrowawayPostgres Postgres { get; private set; } = null!;
+
+    private int _databases;
+
     /// <summary>The commit of the app copy (every released tag names it).</summary>
     public string Commit { get; private set; } = string.Empty;
 
@@ -194,6 +201,9 @@ public sealed class DeployRehearsal : IAsyncDisposable
                 .ToDictionary(p => p.GetProperty("name").GetString()!, p => p.GetProperty("codeSha256").GetString()!);
         }
 
+        var runner = new CommandRunner(new RecordingLog(), new SecretRedactor());
+        await StagingCase.EnsureSupabaseCliAsync(runner);
+        rehearsal.Postgres = await ThrowawayPostgres.StartAsync(new PostgresSettings(), runner, new RecordingLog(), new SecretRedactor());
         rehearsal.Blue = await RehearsalColour.StartAsync(app, rehearsal.Description.LocalServices, definition.ServiceEnvironment, definition.Throttle);
         rehearsal.Green = await RehearsalColour.StartAsync(app, rehearsal.Description.LocalServices, definition.ServiceEnvironment, definition.Throttle);
         return rehearsal;
@@ -233,6 +243,11 @@ public sealed class DeployRehearsal : IAsyncDisposable
             await Green.DisposeAsync();
         }
 
+        if (Postgres is not null)
+        {
+            await Postgres.DisposeAsync();
+        }
+
         Workspace.Dispose();
     }
 
@@ -262,7 +277,8 @@ public sealed class DeployRehearsal : IAsyncDisposable
         File.WriteAllText(Path.Combine(folder, "prod-green.tfvars"), $"{Definition.EndpointVariable} = \"{(greenUrl ?? Green.BaseUrl).AbsoluteUri.TrimEnd('/')}\"\n");
         var state = Path.Combine(folder, "state");
         File.WriteAllText(Path.Combine(Terraform, "backend_override.tf"), $"terraform {{\n  backend \"local\" {{\n    workspace_dir = \"{state}\"\n  }}\n}}\n");
-        var rehearsalCase = new RehearsalCase(this, fake, folder);
+        var database = await Postgres.CreateDatabaseAsync(DatabaseName(name));
+        var rehearsalCase = new RehearsalCase(this, fake, folder) { Database = database };
         rehearsalCase.Terraform("init", "-input=false", "-reconfigure");
         rehearsalCase.Terraform("workspace", "select", "-or-create=true", "prod-blue");
         rehearsalCase.Terraform("apply", "-input=false", "-auto-approve", "-var", $"{Description.Terraform.VersionVariable}=v1.0.0", $"-var-file={Path.Combine(folder, "prod-blue.tfvars")}");
@@ -273,6 +289,30 @@ public sealed class DeployRehearsal : IAsyncDisposable
     }
 
     private Uri GreenUrlFor(Uri? greenUrl) => greenUrl ?? Green.BaseUrl;
+
+    /// <summary>A database name of its own for the case (cases stay independent).</summary>
+    private string DatabaseName(string name)
+    {
+        var safe = new string([.. name.ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) ? c : '_')]);
+        var database = $"prod_{Interlocked.Increment(ref _databases)}_{safe}";
+        return database.Length > 63 ? database[..63] : database;
+    }
+
+    /// <summary>
+    /// Adds a migration to the app copy (untracked: the release commit stays the tag's) until disposed; cases run one
+    /// after the other, so no other case sees it.
+    /// </summary>
+    public IDisposable AddMigration(string fileName, string sql)
+    {
+        var path = Path.Combine(AppDescription.Under(App, Description.Paths.SupabaseWorkdir), "supabase", "migrations", fileName);
+        File.WriteAllText(path, sql);
+        return new RemovedOnDispose(path);
+    }
+
+    private sealed class RemovedOnDispose(string path) : IDisposable
+    {
+        public void Dispose() => File.Delete(path);
+    }
 
     /// <summary>Creates an object in the fake's bucket through the S3 adapter (as another run would), with the fake's credentials.</summary>
     public static Task PutObjectAsync(FakeAwsServer fake, string key, byte[] content) =>
@@ -429,6 +469,12 @@ public sealed class RehearsalCase(DeployRehearsal rehearsal, FakeAwsServer fake,
 
     public PublicFrontDoor FrontDoor { get; set; } = null!;
 
+    /// <summary>The case's production database (SUPABASE_DB_URL_PRODUCTION of its builds).</summary>
+    public required PostgresUrl Database { get; init; }
+
+    /// <summary>The migration versions the production database records (supabase_migrations.schema_migrations).</summary>
+    public Task<IReadOnlyList<string>> MigrationHistoryAsync() => MigrationValidator.ReadHistoryAsync(Database);
+
     /// <summary>Where the public record points now.</summary>
     public string RecordTarget => Fake.Route53.Records(DeployRehearsal.ZoneId).Single(r => r.Name.TrimEnd('.') == DeployRehearsal.Domain).Values[0].TrimEnd('.');
 
@@ -447,6 +493,7 @@ public sealed class RehearsalCase(DeployRehearsal rehearsal, FakeAwsServer fake,
         get
         {
             var environment = rehearsal.ChildEnvironment(Fake);
+            environment[MigrationTarget.ProductionSecret] = Database.ToString();
             foreach (var (name, value) in ExtraEnvironment)
             {
                 environment[name] = value;
@@ -468,7 +515,7 @@ public sealed class RehearsalCase(DeployRehearsal rehearsal, FakeAwsServer fake,
     [
         $"--app-root={rehearsal.App}", $"--artifacts={rehearsal.Artifacts}", $"--cache-dir={rehearsal.Cache}",
         "--terraform-backend=local", $"--terraform-var-file={Path.Combine(Folder, "{workspace}.tfvars")}",
-        $"--production-url={FrontDoor.Url}", "--monitoring-window=3s", "--poll-interval=1s",
+        $"--production-url={FrontDoor.Url}", $"--supabase-cli={StagingCase.SupabaseCli}", "--monitoring-window=3s", "--poll-interval=1s",
         "--load-duration=2", "--load-rate=10", "--deploy-load-warm-up=0",
         DeployRehearsal.RelaxedSmokeLimit,
     ];
