@@ -18,8 +18,8 @@ public sealed class SecretTests
         "ROUTE53_HOSTED_ZONE_ID", "ACM_CERTIFICATE_ARN", "SLACK_WEBHOOK_URL", "TURBO_TOKEN", "TURBO_TEAM",
     ];
 
-    /// <summary>Secrets the build needs beyond the spec's list: the staging database URL for supabase db push (DeployStaging).</summary>
-    private static readonly string[] BuildSecrets = ["SUPABASE_DB_URL_STAGING"];
+    /// <summary>Secrets the build needs beyond the spec's list: the database URLs for supabase db push (DeployStaging, DeployProduction).</summary>
+    private static readonly string[] BuildSecrets = ["SUPABASE_DB_URL_STAGING", "SUPABASE_DB_URL_PRODUCTION"];
 
     [Test]
     public void The_catalog_holds_every_secret_of_the_pipeline_spec_once()
