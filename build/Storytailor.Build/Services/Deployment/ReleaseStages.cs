@@ -197,14 +197,4 @@ public sealed class ReleaseStages(DeploymentRuntime runtime)
         return run.Report;
     }
 
-    /// <summary>Releases the environment's lock once, whichever stage ended the run.</summary>
-    public async Task ReleaseLockAsync(ProductionRun run)
-    {
-        ArgumentNullException.ThrowIfNull(run);
-        if (run.Lock is { } held && !run.LockReleased)
-        {
-            run.LockReleased = true;
-            await runtime.Lock.ReleaseAsync(held.LockId, CancellationToken.None).ConfigureAwait(false);
-        }
-    }
 }

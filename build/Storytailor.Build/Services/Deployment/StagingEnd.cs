@@ -57,15 +57,6 @@ public sealed class StagingEnd(DeploymentRuntime runtime)
         return run.Report;
     }
 
-    public async Task ReleaseLockAsync(StagingRun run)
-    {
-        ArgumentNullException.ThrowIfNull(run);
-        if (run.Lock is { } held && !run.LockReleased)
-        {
-            run.LockReleased = true;
-            await runtime.Lock.ReleaseAsync(held.LockId, CancellationToken.None).ConfigureAwait(false);
-        }
-    }
 
     /// <summary>
     /// After a failure past the apply: the previous successful version is applied again (its artifact keys come from
