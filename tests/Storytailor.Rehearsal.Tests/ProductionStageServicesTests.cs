@@ -67,7 +67,7 @@ public sealed class ProductionStageServicesTests
         await new IdleColourStages(run.Runtime).UploadAsync(run);
         var failure = Assert.ThrowsAsync<DeploymentStepException>(() => new IdleColourStages(run.Runtime).ApplyAsync(run));
         var report = await new ReleaseStages(run.Runtime).FailAsync(run, "DeployIdleColour", failure!);
-        await new ReleaseStages(run.Runtime).ReleaseLockAsync(run);
+        await DeploymentRunEnd.ReleaseLockAsync(run);
 
         Assert.That(report.Succeeded, Is.False);
         Assert.That(report.Summary, Does.Contain("failed at 'apply'").And.Contain("provider exploded").And.Contain("the live colour is still blue"));
@@ -96,7 +96,7 @@ public sealed class ProductionStageServicesTests
         Assert.That(second.Session, Is.Null);
         Assert.That(LedgerKeys(), Has.Count.EqualTo(1), "only the first run's record");
         var failed = await new ReleaseStages(second.Runtime).FailAsync(second, "AcquireDeploymentLock", new InvalidOperationException("refused"));
-        await new ReleaseStages(second.Runtime).ReleaseLockAsync(second);
+        await DeploymentRunEnd.ReleaseLockAsync(second);
         Assert.That(failed, Is.SameAs(second.Report), "a refused run keeps its report");
         Assert.That(_fake.S3.Object(Bucket, "locks/production.json"), Is.Not.Null, "the refused run never releases another run's lock");
     }
@@ -125,7 +125,7 @@ public sealed class ProductionStageServicesTests
         Assert.That(run.WhyNotRun(DeploymentSteps.Cleanup)?.Reason, Is.EqualTo("first deployment: no old colour to clean up"));
         await new ReleaseStages(run.Runtime).RecordCleanupSkippedAsync(run);
         var report = await new ReleaseStages(run.Runtime).SucceedAsync(run);
-        await new ReleaseStages(run.Runtime).ReleaseLockAsync(run);
+        await DeploymentRunEnd.ReleaseLockAsync(run);
         Assert.That(report.Summary, Does.Contain("first deployment, nothing to clean up"));
         using var record = LedgerRecord();
         var cleanup = record.RootElement.GetProperty("steps").EnumerateArray().Single(s => s.GetProperty("name").GetString() == "cleanup");
