@@ -131,7 +131,7 @@ public sealed partial class DeployProductionRehearsalTests
         Assert.That(preflight, Has.Some.EqualTo("Ci gates and pre-promotion tests skipped (--skip-tests): rehearsal of the DNS fault"));
         foreach (var gate in DeployRehearsal.GateTargets)
         {
-            Assert.That(run.Output, Does.Match($@"(?m)^\s*{gate}\s+-\s+Skipped\s+--skip-tests: rehearsal of the DNS fault"), $"--skip-tests skips the Ci gate {gate} too");
+            Assert.That(run.Output, Does.Contain($"Skipped {gate}: --skip-tests: rehearsal of the DNS fault"), $"--skip-tests skips the Ci gate {gate} too");
         }
     }
 
