@@ -93,18 +93,12 @@ public sealed class OnCallRollback(DeploymentRuntime runtime)
     /// <summary>A stage failed: the record closed Failed with the step and cause (a run that already ended keeps its report).</summary>
     public async Task<DeploymentReport> FailAsync(RollbackRun run, string stage, Exception failure, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(run);
-        ArgumentNullException.ThrowIfNull(failure);
-        if (run.Report is { } ended)
+        if (DeploymentRunEnd.EndedBeforeFailure(run, stage, failure) is { } ended)
         {
             return ended;
         }
 
-        if (run.Session is not { } session)
-        {
-            run.Report = new DeploymentReport(false, null, $"{stage}: {failure.Message}") { Refused = true };
-            return run.Report;
-        }
+        var session = run.Session!;
 
         var step = failure is DeploymentStepException stepFailure ? stepFailure.Step : stage;
         await session.CloseAsync(DeploymentOutcome.Failed, $"{step}: {failure.Message}", cancellationToken).ConfigureAwait(false);
