@@ -6,8 +6,11 @@ public sealed class DeploymentGraphTests
     private static readonly string[] ProductionStages =
     [
         "DeployProduction", "CleanupOldColour", "MonitorRelease", "SwitchTraffic", "TestIdleColour", "WarmUp",
-        "VerifyFunctions", "DeployIdleColour", "MigrateProductionDatabase", "UploadArtifacts", "AcquireDeploymentLock", "Preflight", "Package",
+        "VerifyFunctions", "DeployIdleColour", "MigrateProductionDatabase", "UploadArtifacts", "AcquireDeploymentLock",
     ];
+
+    /// <summary>What AcquireDeploymentLock depends on, in order: the Ci gates (cached by key as in Ci), then the packages.</summary>
+    private static readonly string[] ProductionGates = ["Lint", "Typecheck", "UnitTests", "SecretScan", "SecurityAudit", "Database", "Package"];
 
     [Test]
     public void The_tree_of_DeployProduction_draws_its_stages_in_order()
@@ -15,7 +18,21 @@ public sealed class DeploymentGraphTests
         var run = BuildProgram.Run(BuildProgram.RepositoryRoot, new Dictionary<string, string?> { ["GITHUB_REF"] = null }, "--target=DeployProduction", "--tree");
 
         Assert.That(run.ExitCode, Is.EqualTo(0), run.ToString());
-        Assert.That(TreeOf(run.Output, "DeployProduction").Take(ProductionStages.Length), Is.EqualTo(ProductionStages), run.Output);
+        var tree = TreeOf(run.Output, "DeployProduction");
+        Assert.That(tree.Take(ProductionStages.Length), Is.EqualTo(ProductionStages), run.Output);
+        Assert.That(tree.Skip(ProductionStages.Length).First(), Is.EqualTo("Preflight"), run.Output);
+        Assert.That(tree.Skip(ProductionStages.Length).Where(t => t is not ("Preflight" or "Restore" or "Compile")), Is.EqualTo(ProductionGates), "the Ci gates come before the lock is taken");
+    }
+
+    private static readonly string[] RollbackStages = ["Rollback", "SwitchBack", "RestoreRollbackTarget", "AcquireRollbackLock", "Preflight"];
+
+    [Test]
+    public void The_tree_of_Rollback_draws_its_stages_in_order()
+    {
+        var run = BuildProgram.Run(BuildProgram.RepositoryRoot, new Dictionary<string, string?> { ["GITHUB_REF"] = null }, "--target=Rollback", "--tree");
+
+        Assert.That(run.ExitCode, Is.EqualTo(0), run.ToString());
+        Assert.That(TreeOf(run.Output, "Rollback"), Is.EqualTo(RollbackStages), run.Output);
     }
 
     private static readonly string[] StagingStages =
@@ -52,7 +69,7 @@ public sealed class DeploymentGraphTests
         var run = BuildProgram.Run(BuildProgram.RepositoryRoot, new Dictionary<string, string?> { ["GITHUB_REF"] = null }, "--description");
 
         Assert.That(run.ExitCode, Is.EqualTo(0), run.ToString());
-        foreach (var stage in ProductionStages.Concat(StagingStages))
+        foreach (var stage in ProductionStages.Concat(StagingStages).Concat(RollbackStages))
         {
             Assert.That(run.Output, Does.Match($@"(?m)^\s*{stage}\s+\S"), $"{stage} is listed with its description");
         }

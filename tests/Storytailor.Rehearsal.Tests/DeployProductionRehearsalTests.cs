@@ -43,6 +43,31 @@ public sealed partial class DeployProductionRehearsalTests
         {
             Assert.That(run.Output, Does.Match($@"(?m)^\s*{stage}\s+\d\d:\d\d:\d\d\S*\s+Succeeded"), $"the task report lists {stage} with its duration");
         }
+
+        foreach (var gate in DeployRehearsal.GateTargets)
+        {
+            Assert.That(run.Output, Does.Match($@"(?m)^\s*{gate}\s+-\s+Skipped\s+cached \(key [0-9a-f]{{12}}\)"), $"the Ci gate {gate} passed with these inputs while the rehearsal was prepared");
+        }
+    }
+
+    [Test]
+    public async Task A_release_failing_a_Ci_gate_never_deploys_and_takes_no_lock()
+    {
+        await using var rehearsal = await _rehearsal.StartCaseAsync("gate-fails");
+        using var advisories = new AdvisoryStandIn(AdvisoryStandIn.Mode.CriticalAdvisory);
+
+        // Another advisory source is another audit input: the cached pass does not hold, the audit runs and finds a critical advisory.
+        var run = rehearsal.Build("--target=DeployProduction", "--tag=v1.1.0", $"--audit-registry={advisories.Url}");
+
+        Assert.That(run.ExitCode, Is.EqualTo(1), run.ToString());
+        Assert.That(run.Output, Does.Contain("SecurityAudit failed"));
+        Assert.That(run.Output, Does.Match(@"(?m)^\s*Lint\s+-\s+Skipped\s+cached \(key [0-9a-f]{12}\)"), "the gates before it are still cached");
+        Assert.That(run.Output, Does.Not.Match(@"(?m)^\s*AcquireDeploymentLock\s+\d\d:"), "no deployment stage ran");
+        Assert.That(rehearsal.Fake.MutatingRequests, Is.Empty, string.Join(", ", rehearsal.Fake.MutatingRequests.Select(r => $"{r.Operation} {r.Path}")));
+        Assert.That(rehearsal.HeldLock(), Is.Null, "no lock taken");
+        Assert.That(rehearsal.Ledger(), Is.Empty, "no ledger record");
+        Assert.That(rehearsal.RecordTarget, Is.EqualTo(DeployRehearsal.BlueEndpoint), "the record is unchanged");
+        Assert.That(rehearsal.Fake.Route53.Changes, Is.Empty);
     }
 
     [Test]
@@ -103,6 +128,11 @@ public sealed partial class DeployProductionRehearsalTests
         Assert.That(run.Output, Does.Contain("Artifacts: built by this run (Package), because no artifact set is published for"));
         var preflight = record.GetProperty("steps")[0].GetProperty("facts").EnumerateArray().Select(f => f.GetString()).ToList();
         Assert.That(preflight, Has.Some.Contains("artifacts built by this run").And.Contains("NOT passed staging; deployed with --skip-tests: rehearsal of the DNS fault"));
+        Assert.That(preflight, Has.Some.EqualTo("Ci gates and pre-promotion tests skipped (--skip-tests): rehearsal of the DNS fault"));
+        foreach (var gate in DeployRehearsal.GateTargets)
+        {
+            Assert.That(run.Output, Does.Contain($"Skipped {gate}: --skip-tests: rehearsal of the DNS fault"), $"--skip-tests skips the Ci gate {gate} too");
+        }
     }
 
     [Test]

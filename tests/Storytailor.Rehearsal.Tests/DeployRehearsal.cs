@@ -189,10 +189,13 @@ public sealed class DeployRehearsal : IAsyncDisposable
         rehearsal.Commit = Git(app, "rev-parse", "HEAD");
         File.WriteAllText(Path.Combine(workspace.Path, "cake.config"), rehearsal.Config());
 
-        var package = BuildProgram.Run(workspace.Path, rehearsal.ChildEnvironment(null), "--target=Package", $"--app-root={app}", $"--artifacts={rehearsal.Artifacts}", $"--cache-dir={rehearsal.Cache}");
+        rehearsal.UseState(Path.Combine(workspace.Path, "prepared-state"));
+        await StagingCase.EnsureSupabaseCliAsync(new CommandRunner(new RecordingLog(), new SecretRedactor()));
+        rehearsal.Advisories = new AdvisoryStandIn();
+        var package = BuildProgram.Run(workspace.Path, rehearsal.ChildEnvironment(null), [.. GateTargets.Select(t => $"--target={t}"), "--target=Package", $"--app-root={app}", $"--artifacts={rehearsal.Artifacts}", $"--cache-dir={rehearsal.Cache}", .. rehearsal.GateArguments]);
         if (package.ExitCode != 0)
         {
-            throw new InvalidOperationException($"Packaging the rehearsal app failed:\n{package}");
+            throw new InvalidOperationException($"Passing the Ci gates and packaging the rehearsal app failed:\n{package}");
         }
 
         using (var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(rehearsal.Artifacts, "manifest.json"))))
@@ -207,6 +210,38 @@ public sealed class DeployRehearsal : IAsyncDisposable
         rehearsal.Blue = await RehearsalColour.StartAsync(app, rehearsal.Description.LocalServices, definition.ServiceEnvironment, definition.Throttle);
         rehearsal.Green = await RehearsalColour.StartAsync(app, rehearsal.Description.LocalServices, definition.ServiceEnvironment, definition.Throttle);
         return rehearsal;
+    }
+
+    /// <summary>The Ci gates DeployProduction depends on: the preparation passes them once, so every case finds them cached.</summary>
+    public static readonly string[] GateTargets = ["Lint", "Typecheck", "UnitTests", "SecretScan", "SecurityAudit", "Database"];
+
+    /// <summary>The advisory endpoint of the gates' npm audit (the registry's refuses audits here); its URL is part of the audit's cache key.</summary>
+    private AdvisoryStandIn? Advisories { get; set; }
+
+    /// <summary>The arguments the gates' cache keys depend on, the same in the preparation and in every case.</summary>
+    public string[] GateArguments =>
+        [$"--audit-registry={Advisories?.Url ?? throw new InvalidOperationException("The rehearsal was not prepared.")}", $"--supabase-cli={StagingCase.SupabaseCli}"];
+
+    /// <summary>
+    /// Points the configuration's local backend at <paramref name="state"/> through one fixed link, so that the
+    /// backend override (a file of the app) stays the same in every case and the gates' cache keys with it.
+    /// </summary>
+    public void UseState(string state)
+    {
+        var link = Path.Combine(Workspace.Path, "state");
+        Directory.CreateDirectory(state);
+        if (Directory.Exists(link) || File.Exists(link))
+        {
+            File.Delete(link);
+        }
+
+        Directory.CreateSymbolicLink(link, state);
+        var backend = Path.Combine(Terraform, "backend_override.tf");
+        var text = $"terraform {{\n  backend \"local\" {{\n    workspace_dir = \"{link}\"\n  }}\n}}\n";
+        if (!File.Exists(backend) || File.ReadAllText(backend) != text)
+        {
+            File.WriteAllText(backend, text);
+        }
     }
 
     /// <summary>The versions the cases deploy; each is a tag on the copy's one commit, as a release checkout has.</summary>
@@ -248,6 +283,7 @@ public sealed class DeployRehearsal : IAsyncDisposable
             await Postgres.DisposeAsync();
         }
 
+        Advisories?.Dispose();
         Workspace.Dispose();
     }
 
@@ -275,8 +311,7 @@ public sealed class DeployRehearsal : IAsyncDisposable
         var folder = Directory.CreateDirectory(Path.Combine(Workspace.Path, "cases", name)).FullName;
         File.WriteAllText(Path.Combine(folder, "prod-blue.tfvars"), $"{Definition.EndpointVariable} = \"{Blue.BaseUrl.AbsoluteUri.TrimEnd('/')}\"\n");
         File.WriteAllText(Path.Combine(folder, "prod-green.tfvars"), $"{Definition.EndpointVariable} = \"{(greenUrl ?? Green.BaseUrl).AbsoluteUri.TrimEnd('/')}\"\n");
-        var state = Path.Combine(folder, "state");
-        File.WriteAllText(Path.Combine(Terraform, "backend_override.tf"), $"terraform {{\n  backend \"local\" {{\n    workspace_dir = \"{state}\"\n  }}\n}}\n");
+        UseState(Path.Combine(folder, "state"));
         var database = await Postgres.CreateDatabaseAsync(DatabaseName(name));
         var rehearsalCase = new RehearsalCase(this, fake, folder) { Database = database };
         rehearsalCase.Terraform("init", "-input=false", "-reconfigure");
@@ -517,7 +552,7 @@ public sealed class RehearsalCase(DeployRehearsal rehearsal, FakeAwsServer fake,
         "--terraform-backend=local", $"--terraform-var-file={Path.Combine(Folder, "{workspace}.tfvars")}",
         $"--production-url={FrontDoor.Url}", $"--supabase-cli={StagingCase.SupabaseCli}", "--monitoring-window=3s", "--poll-interval=1s",
         "--load-duration=2", "--load-rate=10", "--deploy-load-warm-up=0",
-        DeployRehearsal.RelaxedSmokeLimit,
+        DeployRehearsal.RelaxedSmokeLimit, .. rehearsal.GateArguments,
     ];
 
     /// <summary>Resources in a workspace's state (empty: nothing deployed, or destroyed).</summary>

@@ -11,7 +11,7 @@ using Storytailor.FakeAws;
 namespace Storytailor.Rehearsal.Tests;
 
 /// <summary>
-/// DeployProduction's stage services in-process, without Cake, on a fake AWS and an in-memory Terraform stack: what
+/// DeployProduction's and Rollback's stage services in-process, without Cake, on a fake AWS and an in-memory Terraform stack: what
 /// a run leaves behind when a stage fails (ledger closed, lock released, live colour untouched) and which stages a
 /// run skips and why (resume, --skip-tests, first deployment). Seconds, beside the rehearsals.
 /// </summary>
@@ -67,7 +67,7 @@ public sealed class ProductionStageServicesTests
         await new IdleColourStages(run.Runtime).UploadAsync(run);
         var failure = Assert.ThrowsAsync<DeploymentStepException>(() => new IdleColourStages(run.Runtime).ApplyAsync(run));
         var report = await new ReleaseStages(run.Runtime).FailAsync(run, "DeployIdleColour", failure!);
-        await new ReleaseStages(run.Runtime).ReleaseLockAsync(run);
+        await DeploymentRunEnd.ReleaseLockAsync(run);
 
         Assert.That(report.Succeeded, Is.False);
         Assert.That(report.Summary, Does.Contain("failed at 'apply'").And.Contain("provider exploded").And.Contain("the live colour is still blue"));
@@ -96,7 +96,7 @@ public sealed class ProductionStageServicesTests
         Assert.That(second.Session, Is.Null);
         Assert.That(LedgerKeys(), Has.Count.EqualTo(1), "only the first run's record");
         var failed = await new ReleaseStages(second.Runtime).FailAsync(second, "AcquireDeploymentLock", new InvalidOperationException("refused"));
-        await new ReleaseStages(second.Runtime).ReleaseLockAsync(second);
+        await DeploymentRunEnd.ReleaseLockAsync(second);
         Assert.That(failed, Is.SameAs(second.Report), "a refused run keeps its report");
         Assert.That(_fake.S3.Object(Bucket, "locks/production.json"), Is.Not.Null, "the refused run never releases another run's lock");
     }
@@ -125,7 +125,7 @@ public sealed class ProductionStageServicesTests
         Assert.That(run.WhyNotRun(DeploymentSteps.Cleanup)?.Reason, Is.EqualTo("first deployment: no old colour to clean up"));
         await new ReleaseStages(run.Runtime).RecordCleanupSkippedAsync(run);
         var report = await new ReleaseStages(run.Runtime).SucceedAsync(run);
-        await new ReleaseStages(run.Runtime).ReleaseLockAsync(run);
+        await DeploymentRunEnd.ReleaseLockAsync(run);
         Assert.That(report.Summary, Does.Contain("first deployment, nothing to clean up"));
         using var record = LedgerRecord();
         var cleanup = record.RootElement.GetProperty("steps").EnumerateArray().Single(s => s.GetProperty("name").GetString() == "cleanup");
@@ -146,6 +146,92 @@ public sealed class ProductionStageServicesTests
         Assert.That(skipped, Is.EqualTo(done));
         Assert.That(skipped.Select(s => run.WhyNotRun(s)!.Reason), Is.All.EqualTo("resumed deployment dep-0042: done by the earlier run"));
         Assert.That(skipped.Select(s => run.WhyNotRun(s)!.RecordedByStage), Is.All.False, "the earlier run's ledger steps stand");
+    }
+
+    [Test]
+    public async Task A_rollback_already_on_its_target_has_nothing_to_do_and_takes_no_lock()
+    {
+        BlueIsLive();
+        await RecordSuccessfulDeploymentAsync("v1.1.0", DeploymentColour.Green, DeploymentColour.Blue);
+        var run = NewRollback();
+
+        await new OnCallRollback(run.Runtime).StartAsync(run);
+
+        Assert.That(run.Report, Is.Not.Null);
+        Assert.That(run.Report!.Succeeded, Is.True, run.Report.Summary);
+        Assert.That(run.Report.Summary, Does.Contain("already points to blue"));
+        Assert.That(run.WhyNotRestore, Does.StartWith("nothing to do: "));
+        Assert.That(run.WhyNotSwitch, Does.StartWith("nothing to do: "));
+        Assert.That(run.Lock, Is.Null);
+        Assert.That(_fake.S3.Object(Bucket, "locks/production.json"), Is.Null, "no lock taken");
+        Assert.That(LedgerKeys(), Has.Count.EqualTo(1), "no rollback record opened");
+    }
+
+    [Test]
+    public async Task A_rollback_whose_switch_back_fails_closes_its_record_Failed_and_releases_the_lock()
+    {
+        GreenIsLive();
+        await RecordSuccessfulDeploymentAsync("v1.1.0", DeploymentColour.Blue, DeploymentColour.Green);
+        _stack.Deployed.Add("prod-blue"); // blue still exists: only the record is switched back
+        _fake.Route53.StickNewChangesInPending = true;
+        var run = NewRollback();
+        var rollback = new OnCallRollback(run.Runtime);
+
+        await rollback.StartAsync(run);
+        Assert.That(run.WhyNotRestore, Is.EqualTo("blue still exists: only the record is switched back"));
+        Assert.That(_fake.S3.Object(Bucket, "locks/production.json"), Is.Not.Null, "the rollback holds the lock");
+        var failure = Assert.ThrowsAsync<DeploymentStepException>(() => rollback.SwitchBackAsync(run));
+        var report = await rollback.FailAsync(run, "SwitchBack", failure!);
+        await DeploymentRunEnd.ReleaseLockAsync(run);
+
+        Assert.That(report.Succeeded, Is.False);
+        Assert.That(report.Summary, Does.StartWith("Rollback failed at 'rollback'"));
+        Assert.That(_fake.S3.Object(Bucket, "locks/production.json"), Is.Null, "the lock is released");
+        using var record = JsonDocument.Parse(_fake.S3.Object(Bucket, run.Session!.Key)!.Content);
+        Assert.That(record.RootElement.GetProperty("kind").GetString(), Is.EqualTo("Rollback"));
+        Assert.That(record.RootElement.GetProperty("outcome").GetString(), Is.EqualTo("Failed"));
+        Assert.That(record.RootElement.GetProperty("steps").EnumerateArray().Select(s => s.GetProperty("name").GetString()), Is.EqualTo(new[] { "preflight", "rollback" }));
+    }
+
+    [Test]
+    public async Task A_rollback_onto_a_cleaned_up_colour_that_fails_to_apply_never_switches()
+    {
+        GreenIsLive();
+        await RecordSuccessfulDeploymentAsync("v1.1.0", DeploymentColour.Blue, DeploymentColour.Green);
+        _stack.PlanFailure = "terraform plan of prod-blue failed: provider exploded";
+        var run = NewRollback();
+        var rollback = new OnCallRollback(run.Runtime);
+
+        await rollback.StartAsync(run);
+        Assert.That(run.WhyNotRestore, Is.Null, "blue was cleaned up: it is restored first");
+        var failure = Assert.ThrowsAsync<DeploymentStepException>(() => rollback.RestoreAsync(run));
+        var report = await rollback.FailAsync(run, "RestoreRollbackTarget", failure!);
+        await DeploymentRunEnd.ReleaseLockAsync(run);
+
+        Assert.That(report.Summary, Does.Contain("failed at 'apply'").And.Contain("provider exploded"));
+        Assert.That(_fake.Route53.Changes, Is.Empty, "the record was never changed");
+        Assert.That(_fake.S3.Object(Bucket, "locks/production.json"), Is.Null, "the lock is released");
+        using var record = JsonDocument.Parse(_fake.S3.Object(Bucket, run.Session!.Key)!.Content);
+        Assert.That(record.RootElement.GetProperty("outcome").GetString(), Is.EqualTo("Failed"));
+    }
+
+    private void GreenIsLive() => _fake.Route53.PutRecord(Zone, new FakeRecordSet(Domain, "CNAME", ["green-api.stages.test"], 1));
+
+    private RollbackRun NewRollback() =>
+        new(Runtime(), new DeploymentRequest("rollback", new DeploymentTrigger("octocat", "manual", Guid.NewGuid().ToString("N"), null)));
+
+    /// <summary>A successful deployment of <paramref name="version"/> from one colour to the other, in the ledger.</summary>
+    private async Task RecordSuccessfulDeploymentAsync(string version, DeploymentColour before, DeploymentColour after)
+    {
+        var runtime = Runtime();
+        var session = await runtime.Ledger.StartAsync(new DeploymentStart("production", version, new DeploymentTrigger("octocat", "push", "earlier", null))
+        {
+            ColourBefore = before,
+            ColourAfter = after,
+            PreviousVersion = "v1.0.0",
+        });
+        await session.RecordStepAsync(DeploymentSteps.Preflight, StepOutcome.Succeeded, ["earlier release"]);
+        await session.CloseAsync(DeploymentOutcome.Succeeded, null);
     }
 
     private void BlueIsLive() => _fake.Route53.PutRecord(Zone, new FakeRecordSet(Domain, "CNAME", ["blue-api.stages.test"], 1));
@@ -170,6 +256,8 @@ public sealed class ProductionStageServicesTests
             ["Green.Endpoint"] = "green-api.stages.test",
             ["Blue.Functions"] = "storytailor-production-blue-router",
             ["Green.Functions"] = "storytailor-production-green-router",
+            ["DnsSyncTimeout"] = "1s",
+            ["DnsPollInterval"] = "250ms",
         });
         var redactor = new SecretRedactor();
         var log = new RecordingLog();
@@ -209,7 +297,12 @@ public sealed class ProductionStageServicesTests
 
         public void Apply(StackPlan plan) => Applied.Add(plan.Workspace);
 
-        public IReadOnlyDictionary<string, JsonElement> Outputs(string workspace) => new Dictionary<string, JsonElement>();
+        /// <summary>Workspaces that have an endpoint output (a stack that exists).</summary>
+        public HashSet<string> Deployed { get; } = [];
+
+        public IReadOnlyDictionary<string, JsonElement> Outputs(string workspace) => Deployed.Contains(workspace)
+            ? new Dictionary<string, JsonElement> { ["api_endpoint"] = JsonSerializer.SerializeToElement($"https://{workspace}.stages.test") }
+            : new Dictionary<string, JsonElement>();
 
         public void Destroy(string workspace, StackVariables variables) => throw new NotSupportedException("these tests destroy nothing");
     }

@@ -45,7 +45,7 @@ public sealed class StagingCase(DeployRehearsal rehearsal, FakeAwsServer fake, s
         var staging = new StagingCase(rehearsal, fake, folder, database);
         staging._endpoint = await PublicFrontDoor.StartAsync(() => staging.BrokenVersion is { } broken && staging.DeployedVersion() == broken ? null : rehearsal.Blue.BaseUrl);
         File.WriteAllText(Path.Combine(folder, "staging.tfvars"), $"{rehearsal.Definition.EndpointVariable} = \"{staging._endpoint.Url.AbsoluteUri.TrimEnd('/')}\"\n");
-        File.WriteAllText(Path.Combine(rehearsal.Terraform, "backend_override.tf"), $"terraform {{\n  backend \"local\" {{\n    workspace_dir = \"{Path.Combine(folder, "state")}\"\n  }}\n}}\n");
+        rehearsal.UseState(Path.Combine(folder, "state"));
         return staging;
     }
 

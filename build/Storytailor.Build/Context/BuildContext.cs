@@ -90,6 +90,16 @@ public sealed partial class BuildContext : FrostingContext
 
     public string SkipTestsReason { get; }
 
+    /// <summary>"--skip-tests: &lt;reason&gt;" when --skip-tests is given (the skip reason of every stage it skips), else null.</summary>
+    public string? SkipTestsNote => SkipTests ? $"--skip-tests: {SkipTestsReason}" : null;
+
+    /// <summary>
+    /// Why the Ci gates of DeployProduction's graph (Lint, Typecheck, SecretScan, SecurityAudit, Database; UnitTests
+    /// always goes with --skip-tests) do not run: --skip-tests, the emergency exit of a production deployment, else null.
+    /// Outside a production deployment they run as in Ci.
+    /// </summary>
+    public string? ReleaseGateSkip => Targets.Contains("DeployProduction", StringComparer.OrdinalIgnoreCase) ? SkipTestsNote : null;
+
     /// <summary>The release version vMAJOR.MINOR.PATCH, or null when neither --tag nor a tag ref gives one.</summary>
     public string? ReleaseVersion { get; }
 
@@ -174,6 +184,9 @@ public sealed partial class BuildContext : FrostingContext
 
     /// <summary>The run state of the DeployStaging in progress, shared by its stages (null before AcquireStagingLock and in dry runs).</summary>
     public Services.Deployment.StagingRun? StagingRun { get; set; }
+
+    /// <summary>The run state of the Rollback in progress, shared by its stages (null before AcquireRollbackLock and in dry runs).</summary>
+    public Services.Deployment.RollbackRun? RollbackRun { get; set; }
 
     /// <summary>Keys of stages that run now, recorded as passed when they succeed (see TaskLifetime).</summary>
     internal Dictionary<string, string> PendingCacheKeys { get; } = new(StringComparer.OrdinalIgnoreCase);

@@ -136,7 +136,7 @@ public sealed class ArtifactSources(ArtifactPromotion promotion, IBuildLog log)
 
         var folder = Path.Combine(artifactsDirectory, "promoted", commit);
         Directory.CreateDirectory(folder);
-        await File.WriteAllBytesAsync(Path.Combine(folder, "manifest.json"), set.ManifestBytes, cancellationToken).ConfigureAwait(false);
+        await File.WriteAllBytesAsync(ArtifactPaths.ManifestIn(folder), set.ManifestBytes, cancellationToken).ConfigureAwait(false);
         return new ArtifactSource(ArtifactOrigin.Published, commit, bucket, folder)
         {
             Set = set,

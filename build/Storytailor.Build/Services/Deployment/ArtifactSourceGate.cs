@@ -31,7 +31,7 @@ public static class ArtifactSourceGate
         }
 
         var target = production ? SecretCatalog.DeployProduction : SecretCatalog.DeployStaging;
-        if (SecretPreflight.Problem([target], context.DeploymentEnvironment, context.Environment.GetEnvironmentVariable) is not null)
+        if (SecretPreflight.Problem([target], context.DeploymentEnvironment, context.Variables.Value) is not null)
         {
             return; // Preflight (or the plan) names every missing secret before anything else runs
         }

@@ -44,7 +44,7 @@ public static class DeploymentDryRun
 
     private static void CheckSecrets(BuildContext context, IReadOnlyList<string> targets)
     {
-        if (SecretPreflight.Problem(targets, context.DeploymentEnvironment, context.Environment.GetEnvironmentVariable) is { } problem)
+        if (SecretPreflight.Problem(targets, context.DeploymentEnvironment, context.Variables.Value) is { } problem)
         {
             throw new CakeException(ExitCodes.Usage, problem);
         }

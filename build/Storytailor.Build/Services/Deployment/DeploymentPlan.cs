@@ -137,7 +137,7 @@ public sealed class DeploymentPlan(DeploymentRuntime runtime)
 
     private IReadOnlyDictionary<string, StackArtifact> PlannedArtifacts(string artifactsRoot, List<string> lines)
     {
-        var path = Path.Combine(artifactsRoot, "manifest.json");
+        var path = Storytailor.Core.ArtifactPaths.ManifestIn(artifactsRoot);
         if (!File.Exists(path))
         {
             lines.Add($"Artifacts: {path} does not exist yet (Package runs first in a real run); the plan uses no artifact keys.");

@@ -30,7 +30,7 @@ public static class DeploymentRuntimeFactory
     {
         ArgumentNullException.ThrowIfNull(context);
         var settings = context.Deploy.SettingsFor(environment);
-        var variables = context.Environment.GetEnvironmentVariables().ToDictionary(p => p.Key, p => (string?)p.Value, StringComparer.Ordinal);
+        var variables = context.Variables.All;
         string Secret(string name) => variables.TryGetValue(name, out var value) && !string.IsNullOrWhiteSpace(value)
             ? value.Trim()
             : throw new CakeException(ExitCodes.Usage, $"The secret {name} is not set; {settings.Name} deployments need it.");
@@ -63,7 +63,7 @@ public static class DeploymentRuntimeFactory
 
         owned.Add(factory);
         var stack = WorkspaceStackFor(context, factory, readOnly, Secret);
-        var testSettings = TestSettingsFor(context, environment, variables, apiKey);
+        var testSettings = TestSettingsFor(context, environment, apiKey);
 
         SlackNotifier? slack = null;
         if (variables.GetValueOrDefault("SLACK_WEBHOOK_URL") is { Length: > 0 } webhook && Uri.TryCreate(webhook, UriKind.Absolute, out var webhookUri))
@@ -104,7 +104,7 @@ public static class DeploymentRuntimeFactory
     public static (AwsClientFactory Factory, IArtifactStore Store, string Bucket) OpenArtifactStore(BuildContext context, string stage)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var variables = context.Environment.GetEnvironmentVariables().ToDictionary(p => p.Key, p => (string?)p.Value, StringComparer.Ordinal);
+        var variables = context.Variables.All;
         var bucket = variables.GetValueOrDefault("LAMBDA_ARTIFACTS_BUCKET") is { Length: > 0 } value && !string.IsNullOrWhiteSpace(value)
             ? value.Trim()
             : throw new CakeException(ExitCodes.Usage, $"The secret LAMBDA_ARTIFACTS_BUCKET is not set; {stage} needs the artifacts bucket.");
@@ -143,10 +143,9 @@ public static class DeploymentRuntimeFactory
     }
 
     /// <summary>The pre-promotion tests' settings: the environment's load profile and overrides, the API key, ZAP and k6 when present.</summary>
-    private static PrePromotionSettings TestSettingsFor(BuildContext context, DeploymentEnvironment environment, IReadOnlyDictionary<string, string?> variables, string? apiKey)
+    private static PrePromotionSettings TestSettingsFor(BuildContext context, DeploymentEnvironment environment, string? apiKey)
     {
-        var path = variables.GetValueOrDefault("PATH");
-        var zap = ZapLocator.FindAsync(context.Commands, ExecutableSearch.OnPath("zap-baseline.py", path), ExecutableSearch.OnPath("zap.sh", path), ExecutableSearch.OnPath("docker", path)).GetAwaiter().GetResult();
+        var zap = TestTools.ZapAsync(context.Commands, context.Variables).GetAwaiter().GetResult();
         var overrides = context.Load.Overrides;
         return new PrePromotionSettings(context.AppRoot, context.Load.ProfileFor(environment))
         {
@@ -157,17 +156,16 @@ public static class DeploymentRuntimeFactory
             Zap = zap,
             RequireZap = context.Load.RequireZap,
             ZapWorkDirectory = Directory.CreateDirectory(context.Artifacts.PathOf("security")).FullName,
-            K6Executable = ExecutableSearch.OnPath("k6", path),
+            K6Executable = TestTools.K6(context.Variables),
             ScenarioFile = context.App.Paths.LoadScenarios,
             Checks = context.App.Checks,
         };
-
     }
 
     /// <summary>Who and what started this run (GitHub's environment when present).</summary>
     public static DeploymentTrigger Trigger(BuildContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        return DeploymentTrigger.FromEnvironment(context.Environment.GetEnvironmentVariables().ToDictionary(p => p.Key, p => (string?)p.Value, StringComparer.Ordinal));
+        return DeploymentTrigger.FromEnvironment(context.Variables.All);
     }
 }

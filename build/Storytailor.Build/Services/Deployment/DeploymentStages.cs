@@ -113,7 +113,7 @@ public sealed class DeploymentStages(DeploymentRuntime runtime)
     public async Task<StepResult<FunctionVerificationResult>> VerifyAsync(AppliedStack applied, string artifactsRoot, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(applied);
-        var manifest = ArtifactManifest.Read(Path.Combine(artifactsRoot, "manifest.json"));
+        var manifest = ArtifactManifest.Read(Storytailor.Core.ArtifactPaths.ManifestIn(artifactsRoot));
         var byService = manifest.Packages.ToDictionary(p => runtime.ServiceOf(p.Name), p => p.Name, StringComparer.Ordinal);
         var unknown = applied.Functions.Keys.Where(s => !byService.ContainsKey(s)).ToList();
         if (applied.Functions.Count == 0 || unknown.Count > 0)

@@ -12,68 +12,103 @@ public sealed class OnCallRollback(DeploymentRuntime runtime)
     private readonly DeploymentStages _stages = new(runtime);
 
     /// <summary>
-    /// Rollback (on-call): back to the colour that was live before the newest successful deployment. When that colour's
-    /// stack still exists, the record is switched back; when it was cleaned up, the version it ran (or --to-version) is
-    /// deployed to it first, tested, then switched to. Already on that colour: nothing to do (running twice is safe).
+    /// The first stage: --force-unlock when asked, the live colour, the decision, the lock and the rollback's ledger
+    /// record. Already on the target: the run's report says there is nothing to do (no lock, no record); no target at
+    /// all: the report refuses the run.
     /// </summary>
-    public async Task<DeploymentReport> RollbackAsync(DeploymentRequest request, CancellationToken cancellationToken = default)
+    public async Task StartAsync(RollbackRun run, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(request);
-        var settings = runtime.Settings;
+        ArgumentNullException.ThrowIfNull(run);
+        var request = run.Request;
         if (await _stages.ForceUnlockAsync(request, cancellationToken).ConfigureAwait(false) is { } refusedUnlock)
         {
-            return refusedUnlock;
+            run.Report = refusedUnlock;
+            return;
         }
 
         var live = await runtime.Planner.ReadLiveColourAsync(cancellationToken).ConfigureAwait(false);
         var (decision, last, unfinished) = await PlanRollbackAsync(live, cancellationToken).ConfigureAwait(false);
         if (decision.Target is not { } target)
         {
-            return new DeploymentReport(decision.NothingToDo, null, decision.Message) { Refused = !decision.NothingToDo };
+            run.Report = new DeploymentReport(decision.NothingToDo, null, decision.Message) { Refused = !decision.NothingToDo };
+            return;
         }
 
         var taken = await _stages.TakeLockAsync(request, $"rollback-to-{target.Name()}", cancellationToken).ConfigureAwait(false);
         if (taken.Held is not { } held)
         {
-            return taken.Refused!;
+            run.Report = taken.Refused!;
+            return;
         }
 
-        var started = runtime.Time.GetUtcNow();
-        LedgerSession? session = null;
-        try
-        {
-            var stackExists = IsDeployed(settings.ColourOf(target).Workspace) && last!.Step(DeploymentSteps.Cleanup)?.Outcome != StepOutcome.Succeeded;
-            var version = request.ToVersion ?? last!.PreviousVersion ?? "unknown";
-            session = await OpenRecordAsync(request, live, last!, target, held, stackExists, version, cancellationToken).ConfigureAwait(false);
-
-            if (!stackExists)
-            {
-                await RestoreAsync(session, target, version, cancellationToken).ConfigureAwait(false);
-            }
-
-            await SwitchBackAsync(session, live, target, cancellationToken).ConfigureAwait(false);
-
-            var notReverted = MigrationFacts.NotReverted(MigrationFacts.AppliedBy(last));
-            var reason = $"on-call rollback of {last!.Version} to {target.Name()}; {notReverted}";
-            await session.CloseAsync(DeploymentOutcome.RolledBack, reason, cancellationToken).ConfigureAwait(false);
-            if (unfinished is not null)
-            {
-                await runtime.Ledger.Resume(unfinished).CloseAsync(DeploymentOutcome.RolledBack, $"rolled back to {target.Name()} by on-call run {request.RunId} (rollback {session.Id})", cancellationToken).ConfigureAwait(false);
-            }
-
-            await _stages.NotifyAsync(DeploymentEvent.RolledBack, request with { Version = last.Version }, live.Colour, target, runtime.Time.GetUtcNow() - started, reason, session.Id, cancellationToken).ConfigureAwait(false);
-            return new DeploymentReport(true, DeploymentOutcome.RolledBack, $"Rolled back: {settings.Domain} points to {target.Name()} again (smoke checks pass); {notReverted} (the database keeps every migration applied since); ledger {session.Key}.") { LedgerKey = session.Key };
-        }
-        catch (DeploymentStepException ex) when (session is not null)
-        {
-            await session.CloseAsync(DeploymentOutcome.Failed, $"{ex.Step}: {ex.Message}", cancellationToken).ConfigureAwait(false);
-            return new DeploymentReport(false, DeploymentOutcome.Failed, $"Rollback failed at '{ex.Step}': {ex.Message} (ledger {session.Key}).") { LedgerKey = session.Key };
-        }
-        finally
-        {
-            await runtime.Lock.ReleaseAsync(held.LockId, CancellationToken.None).ConfigureAwait(false);
-        }
+        run.Lock = held;
+        run.StartedAt = runtime.Time.GetUtcNow();
+        run.Live = live;
+        run.Target = target;
+        run.RolledBack = last;
+        run.Unfinished = unfinished;
+        run.StackExists = IsDeployed(runtime.Settings.ColourOf(target).Workspace) && last!.Step(DeploymentSteps.Cleanup)?.Outcome != StepOutcome.Succeeded;
+        run.Version = request.ToVersion ?? last!.PreviousVersion ?? "unknown";
+        run.Session = await OpenRecordAsync(request, live, last!, target, held, run.StackExists, run.Version, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>The target was cleaned up: the version it ran is applied to it again, verified, warmed up and tested.</summary>
+    public Task RestoreAsync(RollbackRun run, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        return RestoreAsync(SessionOf(run), run.Target, run.Version, cancellationToken);
+    }
+
+    /// <summary>The record points to the target again (INSYNC), then the smoke suite runs against the public URL.</summary>
+    public Task SwitchBackAsync(RollbackRun run, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        return SwitchBackAsync(SessionOf(run), run.Live!, run.Target, cancellationToken);
+    }
+
+    /// <summary>Every stage passed: the record closed RolledBack (and an unfinished deployment with it), the notice sent.</summary>
+    public async Task<DeploymentReport> SucceedAsync(RollbackRun run, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        if (run.Report is { } ended)
+        {
+            return ended;
+        }
+
+        var session = SessionOf(run);
+        var last = run.RolledBack!;
+        var target = run.Target;
+        var notReverted = MigrationFacts.NotReverted(MigrationFacts.AppliedBy(last));
+        var reason = $"on-call rollback of {last.Version} to {target.Name()}; {notReverted}";
+        await session.CloseAsync(DeploymentOutcome.RolledBack, reason, cancellationToken).ConfigureAwait(false);
+        if (run.Unfinished is { } unfinished)
+        {
+            await runtime.Ledger.Resume(unfinished).CloseAsync(DeploymentOutcome.RolledBack, $"rolled back to {target.Name()} by on-call run {run.Request.RunId} (rollback {session.Id})", cancellationToken).ConfigureAwait(false);
+        }
+
+        await _stages.NotifyAsync(DeploymentEvent.RolledBack, run.Request with { Version = last.Version }, run.Live!.Colour, target, runtime.Time.GetUtcNow() - run.StartedAt, reason, session.Id, cancellationToken).ConfigureAwait(false);
+        run.Report = new DeploymentReport(true, DeploymentOutcome.RolledBack, $"Rolled back: {runtime.Settings.Domain} points to {target.Name()} again (smoke checks pass); {notReverted} (the database keeps every migration applied since); ledger {session.Key}.") { LedgerKey = session.Key };
+        return run.Report;
+    }
+
+    /// <summary>A stage failed: the record closed Failed with the step and cause (a run that already ended keeps its report).</summary>
+    public async Task<DeploymentReport> FailAsync(RollbackRun run, string stage, Exception failure, CancellationToken cancellationToken = default)
+    {
+        if (DeploymentRunEnd.EndedBeforeFailure(run, stage, failure) is { } ended)
+        {
+            return ended;
+        }
+
+        var session = run.Session!;
+
+        var step = failure is DeploymentStepException stepFailure ? stepFailure.Step : stage;
+        await session.CloseAsync(DeploymentOutcome.Failed, $"{step}: {failure.Message}", cancellationToken).ConfigureAwait(false);
+        run.Report = new DeploymentReport(false, DeploymentOutcome.Failed, $"Rollback failed at '{step}': {failure.Message} (ledger {session.Key}).") { LedgerKey = session.Key };
+        return run.Report;
+    }
+
+    private static LedgerSession SessionOf(RollbackRun run) =>
+        run.Session ?? throw new InvalidOperationException("The rollback has no ledger record: AcquireRollbackLock did not open it.");
 
     /// <summary>The rollback's own ledger record, with the facts it starts from.</summary>
     private async Task<LedgerSession> OpenRecordAsync(DeploymentRequest request, LiveColour live, DeploymentRecord last, DeploymentColour target, DeploymentLockInfo held, bool stackExists, string version, CancellationToken cancellationToken)

@@ -7,7 +7,7 @@ namespace Storytailor.Build.Services.Deployment;
 /// the lock held, the ledger session, the live and idle colour, what each stage produced, and, once the run ended,
 /// its report. Stages read it, call one service and record their result here; the decisions stay in the services.
 /// </summary>
-public sealed class ProductionRun(DeploymentRuntime runtime, DeploymentRequest request, string artifactsRoot) : IDisposable
+public sealed class ProductionRun(DeploymentRuntime runtime, DeploymentRequest request, string artifactsRoot) : IDeploymentRun
 {
     /// <summary>What the runtime owns (AWS and HTTP clients), disposed when the run ends.</summary>
     public IDisposable? Resources { get; init; }

@@ -73,7 +73,7 @@ public sealed class ProductionStart(DeploymentRuntime runtime)
         [
             $"lock {held.LockId} held by {held.Owner} (run {held.RunId})",
             live.IsFirstDeployment ? $"first deployment: no record {settings.Domain} yet, deploying to {run.Idle.Name()}" : live.Describe(),
-            request.SkipTests ? $"tests skipped: {request.SkipTestsReason}" : "pre-promotion tests will run",
+            request.SkipTests ? $"Ci gates and pre-promotion tests skipped (--skip-tests): {request.SkipTestsReason}" : "Ci gates passed; pre-promotion tests will run",
             request.Artifacts?.LedgerFact(request.SkipTests, request.SkipTestsReason) ?? "artifacts: the artifacts folder's (source not resolved)",
         ], cancellationToken).ConfigureAwait(false);
         runtime.Log.Information(live.IsFirstDeployment

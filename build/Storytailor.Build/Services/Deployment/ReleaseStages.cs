@@ -170,18 +170,12 @@ public sealed class ReleaseStages(DeploymentRuntime runtime)
     /// </summary>
     public async Task<DeploymentReport> FailAsync(ProductionRun run, string stage, Exception failure, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(run);
-        ArgumentNullException.ThrowIfNull(failure);
-        if (run.Report is { } ended)
+        if (DeploymentRunEnd.EndedBeforeFailure(run, stage, failure) is { } ended)
         {
             return ended;
         }
 
-        if (run.Session is not { } session)
-        {
-            run.Report = new DeploymentReport(false, null, $"{stage}: {failure.Message}") { Refused = true };
-            return run.Report;
-        }
+        var session = run.Session!;
 
         var step = failure is DeploymentStepException stepFailure ? stepFailure.Step : stage;
         var reason = $"{step}: {failure.Message}";
@@ -203,14 +197,4 @@ public sealed class ReleaseStages(DeploymentRuntime runtime)
         return run.Report;
     }
 
-    /// <summary>Releases the environment's lock once, whichever stage ended the run.</summary>
-    public async Task ReleaseLockAsync(ProductionRun run)
-    {
-        ArgumentNullException.ThrowIfNull(run);
-        if (run.Lock is { } held && !run.LockReleased)
-        {
-            run.LockReleased = true;
-            await runtime.Lock.ReleaseAsync(held.LockId, CancellationToken.None).ConfigureAwait(false);
-        }
-    }
 }

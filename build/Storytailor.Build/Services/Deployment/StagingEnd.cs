@@ -30,18 +30,12 @@ public sealed class StagingEnd(DeploymentRuntime runtime)
 
     public async Task<DeploymentReport> FailAsync(StagingRun run, string stage, Exception failure, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(run);
-        ArgumentNullException.ThrowIfNull(failure);
-        if (run.Report is { } ended)
+        if (DeploymentRunEnd.EndedBeforeFailure(run, stage, failure) is { } ended)
         {
             return ended;
         }
 
-        if (run.Session is not { } session)
-        {
-            run.Report = new DeploymentReport(false, null, $"{stage}: {failure.Message}") { Refused = true };
-            return run.Report;
-        }
+        var session = run.Session!;
 
         var step = failure is DeploymentStepException stepFailure ? stepFailure.Step : stage;
         if (run.InfrastructureChanged)
@@ -57,15 +51,6 @@ public sealed class StagingEnd(DeploymentRuntime runtime)
         return run.Report;
     }
 
-    public async Task ReleaseLockAsync(StagingRun run)
-    {
-        ArgumentNullException.ThrowIfNull(run);
-        if (run.Lock is { } held && !run.LockReleased)
-        {
-            run.LockReleased = true;
-            await runtime.Lock.ReleaseAsync(held.LockId, CancellationToken.None).ConfigureAwait(false);
-        }
-    }
 
     /// <summary>
     /// After a failure past the apply: the previous successful version is applied again (its artifact keys come from

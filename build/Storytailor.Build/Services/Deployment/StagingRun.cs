@@ -7,7 +7,7 @@ namespace Storytailor.Build.Services.Deployment;
 /// settings, the lock, the ledger session, the rollback target, what the upload and apply produced, how far the run
 /// changed things (infrastructure, database) and, once it ended, its report.
 /// </summary>
-public sealed class StagingRun(DeploymentRuntime runtime, DeploymentRequest request, StagingSettings staging, string artifactsRoot) : IDisposable
+public sealed class StagingRun(DeploymentRuntime runtime, DeploymentRequest request, StagingSettings staging, string artifactsRoot) : IDeploymentRun
 {
     public DeploymentRuntime Runtime { get; } = runtime;
 

@@ -10,6 +10,8 @@ namespace Storytailor.Build.Tasks.Ci;
 [IsDependentOn(typeof(Restore))]
 public sealed class Lint : CachedStage
 {
+    protected override string? SkipReason(BuildContext context) => context.ReleaseGateSkip;
+
     protected override StageInputs Inputs(BuildContext context) => StageInputCatalog.Sources(context, "Lint");
 
     protected override void RunStage(BuildContext context) => new NpmScripts(context).RunScript("Lint", context.App.Scripts.Lint);

@@ -13,7 +13,7 @@ namespace Storytailor.Build.Tasks.Ci;
 [IsDependentOn(typeof(Restore))]
 public sealed class UnitTests : CachedStage
 {
-    protected override string? SkipReason(BuildContext context) => context.SkipTests ? $"--skip-tests: {context.SkipTestsReason}" : null;
+    protected override string? SkipReason(BuildContext context) => context.SkipTestsNote;
 
     protected override StageInputs Inputs(BuildContext context) => StageInputCatalog.UnitTests(context);
 

@@ -11,6 +11,8 @@ namespace Storytailor.Build.Tasks.Database;
 [IsDependentOn(typeof(Preflight.Preflight))]
 public sealed class Database : CachedAsyncStage
 {
+    protected override string? SkipReason(BuildContext context) => context.ReleaseGateSkip;
+
     protected override StageInputs Inputs(BuildContext context) => StageInputCatalog.Database(context);
 
     protected override async Task RunStageAsync(BuildContext context)

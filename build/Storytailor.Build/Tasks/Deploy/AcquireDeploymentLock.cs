@@ -11,6 +11,12 @@ namespace Storytailor.Build.Tasks.Deploy;
 [TaskName("AcquireDeploymentLock")]
 [TaskDescription("Takes production's deployment lock, recovers an unfinished deployment and opens the ledger record")]
 [IsDependentOn(typeof(Preflight.Preflight))]
+[IsDependentOn(typeof(Ci.Lint))]
+[IsDependentOn(typeof(Ci.Typecheck))]
+[IsDependentOn(typeof(Ci.UnitTests))]
+[IsDependentOn(typeof(Security.SecretScan))]
+[IsDependentOn(typeof(Security.SecurityAudit))]
+[IsDependentOn(typeof(Database.Database))]
 [IsDependentOn(typeof(Build.Package))]
 public sealed class AcquireDeploymentLock : ProductionStage
 {

@@ -13,13 +13,9 @@ public sealed class DeployProduction : ProductionStage
 
     public override bool ShouldRun(BuildContext context) => true;
 
-    public override async Task RunAsync(BuildContext context)
+    public override Task RunAsync(BuildContext context)
     {
         var run = RunOf(context);
-        var release = new ReleaseStages(run.Runtime);
-        var report = await release.SucceedAsync(run);
-        await release.ReleaseLockAsync(run);
-        run.Dispose();
-        DeploymentOutput.Finish(context, "DeployProduction", report);
+        return EndAsync(context, run, r => new ReleaseStages(r.Runtime).SucceedAsync(r));
     }
 }

@@ -9,13 +9,9 @@ namespace Storytailor.Build.Tasks.Deploy;
 [IsDependentOn(typeof(StagingSmokeTests))]
 public sealed class DeployStaging : StagingStage
 {
-    public override async Task RunAsync(BuildContext context)
+    public override Task RunAsync(BuildContext context)
     {
         var run = RunOf(context);
-        var end = new StagingEnd(run.Runtime);
-        var report = await end.SucceedAsync(run);
-        await end.ReleaseLockAsync(run);
-        run.Dispose();
-        DeploymentOutput.Finish(context, "DeployStaging", report);
+        return EndAsync(context, run, r => new StagingEnd(r.Runtime).SucceedAsync(r));
     }
 }

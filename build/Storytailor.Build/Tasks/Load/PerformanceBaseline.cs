@@ -14,7 +14,7 @@ namespace Storytailor.Build.Tasks.Load;
 [IsDependentOn(typeof(Build.Compile))]
 public sealed class PerformanceBaseline : CachedAsyncStage
 {
-    protected override string? SkipReason(BuildContext context) => context.SkipTests ? $"--skip-tests: {context.SkipTestsReason}" : null;
+    protected override string? SkipReason(BuildContext context) => context.SkipTestsNote;
 
     protected override StageInputs Inputs(BuildContext context) => StageInputCatalog.PerformanceBaseline(context);
 

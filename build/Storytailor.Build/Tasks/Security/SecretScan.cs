@@ -11,6 +11,8 @@ namespace Storytailor.Build.Tasks.Security;
 [IsDependentOn(typeof(Preflight.Preflight))]
 public sealed class SecretScan : CachedAsyncStage
 {
+    protected override string? SkipReason(BuildContext context) => context.ReleaseGateSkip;
+
     protected override StageInputs Inputs(BuildContext context) => StageInputCatalog.SecretScan(context);
 
     protected override async Task RunStageAsync(BuildContext context)

@@ -11,6 +11,8 @@ namespace Storytailor.Build.Tasks.Security;
 [IsDependentOn(typeof(Preflight.Preflight))]
 public sealed class SecurityAudit : CachedAsyncStage
 {
+    protected override string? SkipReason(BuildContext context) => context.ReleaseGateSkip;
+
     protected override StageInputs Inputs(BuildContext context) => StageInputCatalog.SecurityAudit(context);
 
     protected override async Task RunStageAsync(BuildContext context)
