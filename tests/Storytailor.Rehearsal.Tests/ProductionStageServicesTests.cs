@@ -151,8 +151,8 @@ public sealed class ProductionStageServicesTests
     [Test]
     public async Task A_rollback_already_on_its_target_has_nothing_to_do_and_takes_no_lock()
     {
-        BlueIsLive();
-        await RecordSuccessfulDeploymentAsync("v1.1.0", DeploymentColour.Green, DeploymentColour.Blue);
+        BlueIsLive(); // the newest deployment went from blue to green, and the record is on blue again
+        await RecordSuccessfulDeploymentAsync("v1.1.0", DeploymentColour.Blue, DeploymentColour.Green);
         var run = NewRollback();
 
         await new OnCallRollback(run.Runtime).StartAsync(run);
@@ -185,7 +185,7 @@ public sealed class ProductionStageServicesTests
         await DeploymentRunEnd.ReleaseLockAsync(run);
 
         Assert.That(report.Succeeded, Is.False);
-        Assert.That(report.Summary, Does.StartWith("Rollback failed at 'rollback'"));
+        Assert.That(report.Summary, Does.StartWith("Rollback failed at 'switch'").And.Contain("not INSYNC"));
         Assert.That(_fake.S3.Object(Bucket, "locks/production.json"), Is.Null, "the lock is released");
         using var record = JsonDocument.Parse(_fake.S3.Object(Bucket, run.Session!.Key)!.Content);
         Assert.That(record.RootElement.GetProperty("kind").GetString(), Is.EqualTo("Rollback"));
@@ -197,6 +197,7 @@ public sealed class ProductionStageServicesTests
     public async Task A_rollback_onto_a_cleaned_up_colour_that_fails_to_apply_never_switches()
     {
         GreenIsLive();
+        await RecordSuccessfulDeploymentAsync("v1.0.0", null, DeploymentColour.Blue);
         await RecordSuccessfulDeploymentAsync("v1.1.0", DeploymentColour.Blue, DeploymentColour.Green);
         _stack.PlanFailure = "terraform plan of prod-blue failed: provider exploded";
         var run = NewRollback();
@@ -221,16 +222,17 @@ public sealed class ProductionStageServicesTests
         new(Runtime(), new DeploymentRequest("rollback", new DeploymentTrigger("octocat", "manual", Guid.NewGuid().ToString("N"), null)));
 
     /// <summary>A successful deployment of <paramref name="version"/> from one colour to the other, in the ledger.</summary>
-    private async Task RecordSuccessfulDeploymentAsync(string version, DeploymentColour before, DeploymentColour after)
+    private async Task RecordSuccessfulDeploymentAsync(string version, DeploymentColour? before, DeploymentColour after)
     {
         var runtime = Runtime();
         var session = await runtime.Ledger.StartAsync(new DeploymentStart("production", version, new DeploymentTrigger("octocat", "push", "earlier", null))
         {
             ColourBefore = before,
             ColourAfter = after,
-            PreviousVersion = "v1.0.0",
+            PreviousVersion = before is null ? null : "v1.0.0",
         });
         await session.RecordStepAsync(DeploymentSteps.Preflight, StepOutcome.Succeeded, ["earlier release"]);
+        await session.RecordStepAsync(DeploymentSteps.Upload, StepOutcome.Succeeded, [$"artifact router artifacts/storytailor-router/{version}.zip c29tZSBjb2Rl"]);
         await session.CloseAsync(DeploymentOutcome.Succeeded, null);
     }
 
