@@ -132,8 +132,8 @@ public sealed class ProductionStageServicesTests
         Assert.That(cleanup.GetProperty("outcome").GetString(), Is.EqualTo("Skipped"));
     }
 
-    [TestCase(DeploymentSteps.Monitoring, new[] { DeploymentSteps.Upload, DeploymentSteps.Apply, DeploymentSteps.VerifyFunctions, DeploymentSteps.Warmup, DeploymentSteps.Tests, DeploymentSteps.Switch })]
-    [TestCase(DeploymentSteps.Cleanup, new[] { DeploymentSteps.Upload, DeploymentSteps.Apply, DeploymentSteps.VerifyFunctions, DeploymentSteps.Warmup, DeploymentSteps.Tests, DeploymentSteps.Switch, DeploymentSteps.Monitoring })]
+    [TestCase(DeploymentSteps.Monitoring, new[] { DeploymentSteps.Upload, DeploymentSteps.Migrations, DeploymentSteps.Apply, DeploymentSteps.VerifyFunctions, DeploymentSteps.Warmup, DeploymentSteps.Tests, DeploymentSteps.Switch })]
+    [TestCase(DeploymentSteps.Cleanup, new[] { DeploymentSteps.Upload, DeploymentSteps.Migrations, DeploymentSteps.Apply, DeploymentSteps.VerifyFunctions, DeploymentSteps.Warmup, DeploymentSteps.Tests, DeploymentSteps.Switch, DeploymentSteps.Monitoring })]
     public void A_resumed_deployment_skips_the_stages_the_earlier_run_did(string fromStep, string[] done)
     {
         var record = new DeploymentRecord { Id = "dep-0042", Environment = "production", Version = "v1.1.0", StartedAt = DateTimeOffset.UtcNow, Trigger = new DeploymentTrigger("octocat", "manual", null, null) };
